@@ -1,0 +1,1 @@
+document.getElementById("status").textContent = "JavaScript ran: served at " + document.baseURI;

@@ -1,0 +1,121 @@
+// The WinterTC globals, from Deno's extension crates (which install none
+// themselves). Loaded while the startup snapshot is made, so an isolate
+// starts with all of them in its heap.
+import { core, internals } from "ext:core/mod.js";
+import { op_buntime_log } from "ext:core/ops";
+
+const load = (specifier) => core.loadExtScript(specifier);
+
+// deno_fetch reads OpenTelemetry hooks from `internals`; Buntime traces on
+// the Rust side, so these are inert.
+internals.__telemetry ??= {
+  TRACING_ENABLED: false,
+  PROPAGATORS: [],
+  DID_NOT_ENTER: {},
+  builtinTracer() {},
+  ContextManager: { active() {} },
+  enterSpan() {},
+  exitSpan() {},
+};
+internals.__telemetryUtil ??= {
+  updateSpanFromClientResponse() {},
+  updateSpanFromError() {},
+  updateSpanFromRequest() {},
+};
+
+const webidl = load("ext:deno_webidl/00_webidl.js");
+const url = load("ext:deno_web/00_url.js");
+const consoleMod = load("ext:deno_web/01_console.js");
+const { DOMException } = load("ext:deno_web/01_dom_exception.js");
+const urlPattern = load("ext:deno_web/01_urlpattern.js");
+const event = load("ext:deno_web/02_event.js");
+const timers = load("ext:deno_web/02_timers.js");
+const abortSignal = load("ext:deno_web/03_abort_signal.js");
+const base64 = load("ext:deno_web/05_base64.js");
+const streams = load("ext:deno_web/06_streams.js");
+const encoding = load("ext:deno_web/08_text_encoding.js");
+const file = load("ext:deno_web/09_file.js");
+const fileReader = load("ext:deno_web/10_filereader.js");
+const messagePort = load("ext:deno_web/13_message_port.js");
+const compression = load("ext:deno_web/14_compression.js");
+const performance = load("ext:deno_web/15_performance.js");
+const headers = load("ext:deno_fetch/20_headers.js");
+const formData = load("ext:deno_fetch/21_formdata.js");
+const request = load("ext:deno_fetch/23_request.js");
+const response = load("ext:deno_fetch/23_response.js");
+const fetch = load("ext:deno_fetch/26_fetch.js");
+
+// crypto's singleton is a cppgc object that cannot exist while the snapshot
+// is made: resolve it on first use.
+let cryptoModule;
+const crypto = () => (cryptoModule ??= load("ext:deno_crypto/00_crypto.js"));
+
+const value = (v) => ({ value: v, writable: true, enumerable: false, configurable: true });
+const enumerable = (v) => ({ value: v, writable: true, enumerable: true, configurable: true });
+
+Object.defineProperties(globalThis, {
+  AbortController: value(abortSignal.AbortController),
+  AbortSignal: value(abortSignal.AbortSignal),
+  Blob: value(file.Blob),
+  ByteLengthQueuingStrategy: value(streams.ByteLengthQueuingStrategy),
+  CompressionStream: value(compression.CompressionStream),
+  CountQueuingStrategy: value(streams.CountQueuingStrategy),
+  CustomEvent: value(event.CustomEvent),
+  DecompressionStream: value(compression.DecompressionStream),
+  DOMException: value(DOMException),
+  ErrorEvent: value(event.ErrorEvent),
+  Event: value(event.Event),
+  EventTarget: value(event.EventTarget),
+  File: value(file.File),
+  FileReader: value(fileReader.FileReader),
+  FormData: value(formData.FormData),
+  Headers: value(headers.Headers),
+  MessageChannel: value(messagePort.MessageChannel),
+  MessageEvent: value(event.MessageEvent),
+  MessagePort: value(messagePort.MessagePort),
+  Performance: value(performance.Performance),
+  PerformanceEntry: value(performance.PerformanceEntry),
+  PerformanceMark: value(performance.PerformanceMark),
+  PerformanceMeasure: value(performance.PerformanceMeasure),
+  ProgressEvent: value(event.ProgressEvent),
+  PromiseRejectionEvent: value(event.PromiseRejectionEvent),
+  ReadableByteStreamController: value(streams.ReadableByteStreamController),
+  ReadableStream: value(streams.ReadableStream),
+  ReadableStreamBYOBReader: value(streams.ReadableStreamBYOBReader),
+  ReadableStreamBYOBRequest: value(streams.ReadableStreamBYOBRequest),
+  ReadableStreamDefaultController: value(streams.ReadableStreamDefaultController),
+  ReadableStreamDefaultReader: value(streams.ReadableStreamDefaultReader),
+  Request: value(request.Request),
+  Response: value(response.Response),
+  TextDecoder: value(encoding.TextDecoder),
+  TextDecoderStream: value(encoding.TextDecoderStream),
+  TextEncoder: value(encoding.TextEncoder),
+  TextEncoderStream: value(encoding.TextEncoderStream),
+  TransformStream: value(streams.TransformStream),
+  TransformStreamDefaultController: value(streams.TransformStreamDefaultController),
+  URL: value(url.URL),
+  URLPattern: value(urlPattern.URLPattern),
+  URLSearchParams: value(url.URLSearchParams),
+  WritableStream: value(streams.WritableStream),
+  WritableStreamDefaultController: value(streams.WritableStreamDefaultController),
+  WritableStreamDefaultWriter: value(streams.WritableStreamDefaultWriter),
+  atob: enumerable(base64.atob),
+  btoa: enumerable(base64.btoa),
+  clearInterval: enumerable(timers.clearInterval),
+  clearTimeout: enumerable(timers.clearTimeout),
+  fetch: enumerable(fetch.fetch),
+  performance: enumerable(performance.performance),
+  reportError: enumerable(event.reportError),
+  setInterval: enumerable(timers.setInterval),
+  setTimeout: enumerable(timers.setTimeout),
+  structuredClone: enumerable(messagePort.structuredClone),
+  console: value(new consoleMod.Console((msg, level) => op_buntime_log(msg, level > 1))),
+  Crypto: { get: () => crypto().Crypto, enumerable: false, configurable: true },
+  CryptoKey: { get: () => crypto().CryptoKey, enumerable: false, configurable: true },
+  SubtleCrypto: { get: () => crypto().SubtleCrypto, enumerable: false, configurable: true },
+  crypto: { get: () => crypto().crypto, enumerable: true, configurable: true },
+});
+
+event.setEventTargetData(globalThis);
+
+export { event, performance, request, response, streams, webidl };

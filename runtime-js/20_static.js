@@ -1,0 +1,30 @@
+// Static apps: files served from the entrypoint's folder, the entrypoint
+// itself for `/` and for any path that is not a file (SPA fallback). The
+// Rust op confines every path to the app folder.
+import { op_buntime_respond_error, op_buntime_respond_file } from "ext:core/ops";
+
+const jsonError = (id, status, message) => op_buntime_respond_error(id, status, message);
+
+export async function serveStatic(id, method, pathname, entryName) {
+  if (method !== "GET" && method !== "HEAD") {
+    return jsonError(id, 405, `Method ${method} not allowed on a static site`);
+  }
+  let path;
+  try {
+    path = decodeURIComponent(pathname);
+  } catch {
+    return jsonError(id, 400, "Malformed percent-encoding in path");
+  }
+  if (path === "/" || path === "") path = entryName;
+  let outcome = await op_buntime_respond_file(id, path);
+  if (outcome === "dir") {
+    outcome = await op_buntime_respond_file(id, `${path}/index.html`);
+  }
+  if (outcome === "forbidden") {
+    return jsonError(id, 403, "Path is outside the app folder");
+  }
+  if (outcome !== "served") {
+    outcome = await op_buntime_respond_file(id, entryName);
+    if (outcome !== "served") jsonError(id, 404, `Not found: ${pathname}`);
+  }
+}

@@ -1,0 +1,31 @@
+// Entry of the snapshot: installs the globals (imports above run first) and
+// leaves the worker's two entry points on `__buntime` for Rust to call once.
+import "ext:buntime/00_web_globals.js";
+import { setAppEnv } from "ext:buntime/10_bun.js";
+import { makeHandler, serve } from "ext:buntime/30_serve.js";
+import { core } from "ext:core/mod.js";
+import { performance as performanceMod } from "ext:buntime/00_web_globals.js";
+
+let config = null;
+
+const hooks = {
+  /** Before the app loads: its environment and what kind of app it is. */
+  init(options) {
+    if (config !== null) throw new Error("worker already initialised");
+    config = { staticEntry: options.staticEntry ?? null };
+    performanceMod.setTimeOrigin();
+    setAppEnv(options.env ?? {});
+    core.setUnhandledPromiseRejectionHandler((promise, reason) => {
+      console.error(`Unhandled promise rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+      return true;
+    });
+  },
+  /** After the app module evaluated (or with null for a static site). */
+  start(mod) {
+    delete globalThis.__buntime;
+    const handler = config.staticEntry === null ? makeHandler(mod) : null;
+    serve(handler, config);
+  },
+};
+
+Object.defineProperty(globalThis, "__buntime", { value: hooks, configurable: true, enumerable: false });

@@ -1,0 +1,492 @@
+//! Ops behind `runtime-js/30_serve.js` (requests in, responses out),
+//! `20_static.js` and `Bun.file` (files confined to the app folder).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+
+use bytes::Bytes;
+use deno_core::{op2, ByteString, JsBuffer, OpState};
+use deno_error::JsErrorBox;
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use http::HeaderMap;
+use http_body_util::BodyExt;
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use super::protocol::{
+  Reply, RequestBody, ResponseBody, ResponseHead, WorkerMessage, RESPONSE_CHUNK_BUFFER,
+};
+
+/// Per-isolate facts the ops need, put into `OpState` when the worker starts.
+pub struct WorkerContext {
+  /// `name@version`, for logs.
+  pub app_key: String,
+  /// Canonical app folder: nothing outside it is ever read.
+  pub app_root: PathBuf,
+  /// Canonical folder of a static app's entrypoint; files are served from it.
+  pub static_root: PathBuf,
+}
+
+/// The worker's inbox. Taken out while `op_buntime_next_message` waits (only
+/// the serve loop calls it, one call at a time).
+pub struct Inbox(pub Option<mpsc::UnboundedReceiver<WorkerMessage>>);
+
+/// Signalled by JS once the inbox is closed and every in-flight request has
+/// finished, so the thread can stop even if the app left timers running.
+#[derive(Clone, Default)]
+pub struct DoneSignal(pub Rc<Notify>);
+
+/// Requests handed to JS and not yet answered, by id.
+#[derive(Default)]
+pub struct InFlight {
+  next_id: u32,
+  slots: HashMap<u32, Slot>,
+}
+
+#[derive(Default)]
+struct Slot {
+  body: Option<RequestBody>,
+  reply: Option<oneshot::Sender<Reply>>,
+  stream: Option<mpsc::Sender<Bytes>>,
+}
+
+impl InFlight {
+  fn slot(&mut self, id: u32) -> Result<&mut Slot, JsErrorBox> {
+    self
+      .slots
+      .get_mut(&id)
+      .ok_or_else(|| JsErrorBox::type_error(format!("request {id} is already answered")))
+  }
+
+  /// Sends the reply once; a client that went away is not an error here.
+  fn reply(&mut self, id: u32, reply: Reply) -> Result<(), JsErrorBox> {
+    let slot = self.slot(id)?;
+    let sender = slot
+      .reply
+      .take()
+      .ok_or_else(|| JsErrorBox::type_error(format!("request {id} is already answered")))?;
+    let _ = sender.send(reply);
+    if slot.stream.is_none() {
+      self.slots.remove(&id);
+    }
+    Ok(())
+  }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncomingMessage {
+  /// "request", "idle" or "closed".
+  kind: &'static str,
+  id: u32,
+  method: String,
+  url: String,
+  headers: Vec<(ByteString, ByteString)>,
+  has_body: bool,
+}
+
+impl IncomingMessage {
+  fn bare(kind: &'static str) -> Self {
+    Self {
+      kind,
+      id: 0,
+      method: String::new(),
+      url: String::new(),
+      headers: Vec::new(),
+      has_body: false,
+    }
+  }
+}
+
+#[op2]
+#[serde]
+pub async fn op_buntime_next_message(
+  state: Rc<RefCell<OpState>>,
+) -> Result<IncomingMessage, JsErrorBox> {
+  let mut inbox = state
+    .borrow_mut()
+    .borrow_mut::<Inbox>()
+    .0
+    .take()
+    .ok_or_else(|| JsErrorBox::generic("the serve loop is already waiting"))?;
+  let message = inbox.recv().await;
+  state.borrow_mut().borrow_mut::<Inbox>().0 = Some(inbox);
+  let job = match message {
+    None => return Ok(IncomingMessage::bare("closed")),
+    Some(WorkerMessage::Idle) => return Ok(IncomingMessage::bare("idle")),
+    Some(WorkerMessage::Request(job)) => job,
+  };
+  let mut state = state.borrow_mut();
+  let in_flight = state.borrow_mut::<InFlight>();
+  let id = in_flight.next_id;
+  in_flight.next_id = in_flight.next_id.wrapping_add(1);
+  let headers = job
+    .headers
+    .iter()
+    .map(|(name, value)| {
+      (
+        ByteString::from(name.as_str()),
+        ByteString::from(value.as_bytes()),
+      )
+    })
+    .collect();
+  let has_body = job.body.is_some();
+  in_flight.slots.insert(
+    id,
+    Slot {
+      body: job.body,
+      reply: Some(job.reply),
+      stream: None,
+    },
+  );
+  Ok(IncomingMessage {
+    kind: "request",
+    id,
+    method: job.method.to_string(),
+    url: job.url,
+    headers,
+    has_body,
+  })
+}
+
+/// Next chunk of the request body; an empty buffer means the body ended.
+#[op2]
+#[buffer]
+pub async fn op_buntime_req_body_read(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+) -> Result<Vec<u8>, JsErrorBox> {
+  let body = state
+    .borrow_mut()
+    .borrow_mut::<InFlight>()
+    .slot(id)?
+    .body
+    .take();
+  let Some(mut body) = body else {
+    return Ok(Vec::new());
+  };
+  loop {
+    match body.frame().await {
+      None => return Ok(Vec::new()),
+      Some(Err(err)) => {
+        return Err(JsErrorBox::type_error(format!(
+          "request body failed: {err}"
+        )));
+      }
+      Some(Ok(frame)) => {
+        if let Ok(data) = frame.into_data() {
+          if data.is_empty() {
+            continue;
+          }
+          // Put the body back for the next read (the slot may be gone if the
+          // request was answered meanwhile; then the rest is dropped).
+          if let Ok(slot) = state.borrow_mut().borrow_mut::<InFlight>().slot(id) {
+            slot.body = Some(body);
+          }
+          return Ok(data.to_vec());
+        }
+      }
+    }
+  }
+}
+
+fn header_map(status: u16, pairs: Vec<(ByteString, ByteString)>) -> Result<HeaderMap, JsErrorBox> {
+  let mut headers = HeaderMap::with_capacity(pairs.len() + 1);
+  for (name, value) in pairs {
+    let name = HeaderName::from_bytes(&name).map_err(|_| {
+      JsErrorBox::type_error(format!(
+        "invalid header name {:?}",
+        String::from_utf8_lossy(&name)
+      ))
+    })?;
+    let value = HeaderValue::from_bytes(&value)
+      .map_err(|_| JsErrorBox::type_error(format!("invalid value for header {name}")))?;
+    headers.append(name, value);
+  }
+  // The contract: a response without a content type is plain UTF-8 text.
+  // Null-body statuses carry no content, so no type either.
+  if !headers.contains_key(CONTENT_TYPE) && !matches!(status, 101 | 204 | 205 | 304) {
+    headers.insert(
+      CONTENT_TYPE,
+      HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+  }
+  Ok(headers)
+}
+
+fn check_status(status: u32) -> Result<u16, JsErrorBox> {
+  match u16::try_from(status) {
+    Ok(s @ 200..=599) | Ok(s @ 101) => Ok(s),
+    _ => Err(JsErrorBox::range_error(format!(
+      "invalid response status {status}"
+    ))),
+  }
+}
+
+fn respond_full(
+  state: &mut OpState,
+  id: u32,
+  status: u32,
+  headers: Vec<(ByteString, ByteString)>,
+  body: Bytes,
+) -> Result<(), JsErrorBox> {
+  let status = check_status(status)?;
+  let headers = header_map(status, headers)?;
+  let head = ResponseHead {
+    status,
+    headers,
+    body: ResponseBody::Full(body),
+  };
+  state
+    .borrow_mut::<InFlight>()
+    .reply(id, Reply::Response(head))
+}
+
+#[op2]
+pub fn op_buntime_respond_text(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] status: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[string] body: String,
+) -> Result<(), JsErrorBox> {
+  respond_full(state, id, status, headers, Bytes::from(body))
+}
+
+#[op2]
+pub fn op_buntime_respond_bytes(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] status: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[buffer] body: &[u8],
+) -> Result<(), JsErrorBox> {
+  respond_full(state, id, status, headers, Bytes::copy_from_slice(body))
+}
+
+/// Sends the head now; the body follows through `op_buntime_resp_write`.
+#[op2]
+pub fn op_buntime_respond_stream(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] status: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+) -> Result<(), JsErrorBox> {
+  let status = check_status(status)?;
+  let headers = header_map(status, headers)?;
+  let (tx, rx) = mpsc::channel(RESPONSE_CHUNK_BUFFER);
+  let in_flight = state.borrow_mut::<InFlight>();
+  in_flight.slot(id)?.stream = Some(tx);
+  let head = ResponseHead {
+    status,
+    headers,
+    body: ResponseBody::Stream(rx),
+  };
+  in_flight.reply(id, Reply::Response(head))
+}
+
+/// Writes one chunk; resolves `false` once the client has gone away, so the
+/// app's stream can be cancelled (an endless SSE stream stops here).
+#[op2]
+pub async fn op_buntime_resp_write(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+  #[buffer] chunk: JsBuffer,
+) -> Result<bool, JsErrorBox> {
+  let sender = state
+    .borrow_mut()
+    .borrow_mut::<InFlight>()
+    .slot(id)?
+    .stream
+    .clone();
+  let Some(sender) = sender else {
+    return Err(JsErrorBox::type_error(format!(
+      "request {id} has no streaming body"
+    )));
+  };
+  Ok(sender.send(Bytes::copy_from_slice(&chunk)).await.is_ok())
+}
+
+#[op2(fast)]
+pub fn op_buntime_resp_end(state: &mut OpState, #[smi] id: u32) {
+  state.borrow_mut::<InFlight>().slots.remove(&id);
+}
+
+/// The app failed this request (exception, bad return value): the front end
+/// answers JSON. If a streamed body already started, it is cut short.
+#[op2(fast)]
+pub fn op_buntime_respond_error(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] status: u32,
+  #[string] message: &str,
+) {
+  let in_flight = state.borrow_mut::<InFlight>();
+  let status = u16::try_from(status).unwrap_or(500);
+  if let Some(slot) = in_flight.slots.get_mut(&id) {
+    if let Some(reply) = slot.reply.take() {
+      let _ = reply.send(Reply::Failed {
+        status,
+        message: message.to_string(),
+      });
+    }
+  }
+  in_flight.slots.remove(&id);
+}
+
+#[op2(fast)]
+pub fn op_buntime_worker_done(state: &mut OpState) {
+  state.borrow::<DoneSignal>().0.notify_one();
+}
+
+/// Resolves an app-relative path (already percent-decoded) inside `root`.
+/// `Err` means the path tries to leave the folder; `Ok(None)` that nothing is
+/// there. Symlinks are followed and must land inside `root` too.
+pub fn confine(root: &Path, relative: &str) -> Result<Option<PathBuf>, ()> {
+  if relative.contains('\0') {
+    return Err(());
+  }
+  let mut path = root.to_path_buf();
+  for part in relative.split(['/', '\\']) {
+    match part {
+      "" | "." => {}
+      ".." => return Err(()),
+      part => {
+        if Path::new(part)
+          .components()
+          .any(|c| !matches!(c, Component::Normal(_)))
+        {
+          return Err(());
+        }
+        path.push(part);
+      }
+    }
+  }
+  match std::fs::canonicalize(&path) {
+    Ok(real) if real.starts_with(root) => Ok(Some(real)),
+    Ok(_) => Err(()),
+    Err(_) => Ok(None),
+  }
+}
+
+fn root_for(state: &OpState, base: u32) -> PathBuf {
+  let ctx = state.borrow::<WorkerContext>();
+  if base == 1 {
+    ctx.static_root.clone()
+  } else {
+    ctx.app_root.clone()
+  }
+}
+
+#[derive(Serialize)]
+pub struct FileStat {
+  /// "file", "dir", "missing" or "forbidden".
+  kind: &'static str,
+  size: u64,
+  #[serde(rename = "type")]
+  mime: String,
+}
+
+/// `base`: 0 = app folder (Bun.file), 1 = static root.
+#[op2]
+#[serde]
+pub fn op_buntime_file_stat(
+  state: &mut OpState,
+  #[smi] base: u32,
+  #[string] path: &str,
+) -> FileStat {
+  let root = root_for(state, base);
+  let mime = content_type(path).to_str().unwrap_or_default().to_string();
+  let (kind, size) = match confine(&root, path) {
+    Err(()) => ("forbidden", 0),
+    Ok(None) => ("missing", 0),
+    Ok(Some(real)) => match std::fs::metadata(real) {
+      Ok(meta) if meta.is_dir() => ("dir", 0),
+      Ok(meta) => ("file", meta.len()),
+      Err(_) => ("missing", 0),
+    },
+  };
+  FileStat { kind, size, mime }
+}
+
+#[op2]
+#[buffer]
+pub async fn op_buntime_file_read(
+  state: Rc<RefCell<OpState>>,
+  #[smi] base: u32,
+  #[string] path: String,
+) -> Result<Vec<u8>, JsErrorBox> {
+  let root = root_for(&state.borrow(), base);
+  match confine(&root, &path) {
+    Err(()) => Err(JsErrorBox::new(
+      "PermissionDenied",
+      format!("{path} is outside the app folder"),
+    )),
+    Ok(None) => Err(JsErrorBox::new("NotFound", format!("No such file: {path}"))),
+    Ok(Some(real)) => tokio::fs::read(real)
+      .await
+      .map_err(|err| JsErrorBox::generic(format!("cannot read {path}: {err}"))),
+  }
+}
+
+/// Serves a static file as the whole response. Resolves "served", "missing",
+/// "dir" or "forbidden"; anything but "served" leaves the request open for
+/// JS to decide (SPA fallback, 403).
+#[op2]
+#[string]
+pub async fn op_buntime_respond_file(
+  state: Rc<RefCell<OpState>>,
+  #[smi] id: u32,
+  #[string] path: String,
+) -> Result<&'static str, JsErrorBox> {
+  let root = root_for(&state.borrow(), 1);
+  let real = match confine(&root, &path) {
+    Err(()) => return Ok("forbidden"),
+    Ok(None) => return Ok("missing"),
+    Ok(Some(real)) => real,
+  };
+  if real.is_dir() {
+    return Ok("dir");
+  }
+  let Ok(bytes) = tokio::fs::read(&real).await else {
+    return Ok("missing");
+  };
+  let mut headers = HeaderMap::new();
+  headers.insert(CONTENT_TYPE, content_type(&path));
+  let head = ResponseHead {
+    status: 200,
+    headers,
+    body: ResponseBody::Full(Bytes::from(bytes)),
+  };
+  state
+    .borrow_mut()
+    .borrow_mut::<InFlight>()
+    .reply(id, Reply::Response(head))?;
+  Ok("served")
+}
+
+/// Content type by file extension; text gets an explicit UTF-8 charset.
+pub fn content_type(path: &str) -> HeaderValue {
+  let mime = mime_guess::from_path(path)
+    .first_raw()
+    .unwrap_or("application/octet-stream");
+  if mime.starts_with("text/") || mime == "application/javascript" || mime == "image/svg+xml" {
+    HeaderValue::from_str(&format!("{mime}; charset=utf-8"))
+      .unwrap_or(HeaderValue::from_static("text/plain"))
+  } else {
+    HeaderValue::from_static(mime)
+  }
+}
+
+#[op2(fast)]
+pub fn op_buntime_log(state: &mut OpState, #[string] message: &str, is_err: bool) {
+  let app = &state.borrow::<WorkerContext>().app_key;
+  let message = message.trim_end();
+  if is_err {
+    tracing::warn!(target: "app", app = %app, "{message}");
+  } else {
+    tracing::info!(target: "app", app = %app, "{message}");
+  }
+}

@@ -1,0 +1,17 @@
+//! Buntime: many small JavaScript web apps on one server, each app in its
+//! own V8 isolate on its own thread, managed as a pool.
+//!
+//! Request flow: [`server`] parses `/<app>[@range]/...`, [`resolver`] picks
+//! the version folder, [`app_config`] reads its settings, [`pool`] finds or
+//! starts a [`worker`], and the job crosses into the isolate through the
+//! ops in [`ext`], where `runtime-js/` hands it to the app.
+
+pub mod app_config;
+pub mod ext;
+pub mod html_base;
+pub mod http_error;
+pub mod pool;
+pub mod resolver;
+pub mod server;
+pub mod settings;
+pub mod worker;

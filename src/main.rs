@@ -1,0 +1,21 @@
+use buntime_embedded::settings::Settings;
+use buntime_embedded::{server, worker};
+
+fn main() {
+  let settings = Settings::from_env_and_args();
+  tracing_subscriber::fmt()
+    .with_env_filter(
+      tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    )
+    .with_writer(std::io::stderr)
+    .init();
+  worker::init_v8();
+  let runtime = tokio::runtime::Builder::new_multi_thread()
+    .enable_all()
+    .build()
+    .expect("tokio runtime");
+  if let Err(err) = runtime.block_on(server::serve(settings)) {
+    eprintln!("buntime-embedded: {err}");
+    std::process::exit(1);
+  }
+}

@@ -1,0 +1,112 @@
+//! Live workers keyed by `name@version`: reuse while within `ttl`,
+//! `idleTimeout` and `maxRequests`, a fresh isolate per request for
+//! `ttl: 0`, and at most `POOL_SIZE` workers (least recently used evicted).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::app_config::AppConfig;
+use crate::ext::protocol::{RequestJob, WorkerMessage};
+use crate::worker::{self, WorkerHandle, WorkerSpec};
+
+struct PooledWorker {
+  handle: WorkerHandle,
+  config: AppConfig,
+  last_used: Mutex<Instant>,
+  requests: AtomicU64,
+}
+
+impl PooledWorker {
+  /// Whether the next request may still go to this worker.
+  fn reusable(&self, now: Instant) -> bool {
+    !self.handle.is_closed()
+      && now.duration_since(self.handle.started_at) < self.config.ttl
+      && now.duration_since(*self.last_used.lock().unwrap()) < self.config.idle_timeout
+      && self.requests.load(Ordering::Relaxed) < self.config.max_requests
+  }
+}
+
+pub struct Pool {
+  max_size: usize,
+  workers: tokio::sync::Mutex<HashMap<String, Arc<PooledWorker>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+  #[error("cannot start a worker: {0}")]
+  Spawn(#[from] std::io::Error),
+  #[error("the worker stopped before it took the request")]
+  WorkerGone,
+}
+
+impl Pool {
+  pub fn new(max_size: usize) -> Self {
+    Self {
+      max_size,
+      workers: tokio::sync::Mutex::new(HashMap::new()),
+    }
+  }
+
+  /// Hands `job` to a worker for `spec.key`, starting one if needed.
+  pub async fn dispatch(
+    &self,
+    spec: WorkerSpec,
+    config: &AppConfig,
+    job: RequestJob,
+  ) -> Result<(), PoolError> {
+    if config.ttl.is_zero() {
+      // One isolate, one request: dropping the handle closes the inbox
+      // behind the job, so the worker stops once it has answered.
+      let handle = worker::spawn(spec).await?;
+      return if handle.send(WorkerMessage::Request(job)) {
+        Ok(())
+      } else {
+        Err(PoolError::WorkerGone)
+      };
+    }
+
+    let now = Instant::now();
+    let mut workers = self.workers.lock().await;
+    let current = workers
+      .get(&spec.key)
+      .filter(|w| w.reusable(now) && w.config == *config)
+      .cloned();
+    let worker = match current {
+      Some(worker) => worker,
+      None => {
+        // Retire the old one (its in-flight requests finish), then make room.
+        workers.remove(&spec.key);
+        while workers.len() >= self.max_size {
+          let Some(lru) = workers
+            .iter()
+            .min_by_key(|(_, w)| *w.last_used.lock().unwrap())
+            .map(|(key, _)| key.clone())
+          else {
+            break;
+          };
+          workers.remove(&lru);
+        }
+        let key = spec.key.clone();
+        let handle = worker::spawn(spec).await?;
+        let worker = Arc::new(PooledWorker {
+          handle,
+          config: config.clone(),
+          last_used: Mutex::new(now),
+          requests: AtomicU64::new(0),
+        });
+        workers.insert(key, worker.clone());
+        worker
+      }
+    };
+    drop(workers);
+    *worker.last_used.lock().unwrap() = Instant::now();
+    worker.requests.fetch_add(1, Ordering::Relaxed);
+    if worker.handle.send(WorkerMessage::Request(job)) {
+      Ok(())
+    } else {
+      Err(PoolError::WorkerGone)
+    }
+  }
+}

@@ -1,0 +1,151 @@
+//! `/<name>[@range]` → a version folder under `APPS_DIR/<name>/`.
+//!
+//! Only sub-folders named by valid semver count. The listing of each app is
+//! cached for at most [`LISTING_TTL`], so a newly deployed version is served
+//! within a second without a restart.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quick_cache::sync::Cache;
+use semver::{Op, Version, VersionReq};
+
+pub const LISTING_TTL: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Debug)]
+pub struct ResolvedApp {
+  pub name: String,
+  pub version: Version,
+  pub dir: PathBuf,
+}
+
+impl ResolvedApp {
+  /// The pool key: `name@version`.
+  pub fn key(&self) -> String {
+    format!("{}@{}", self.name, self.version)
+  }
+}
+
+type Listing = (Instant, Arc<Vec<Version>>);
+
+pub struct Resolver {
+  apps_dir: PathBuf,
+  listings: Cache<String, Listing>,
+}
+
+/// App names are single path segments of plain characters; anything else
+/// (`..`, encoded slashes, control bytes) can never name an app.
+pub fn is_valid_app_name(name: &str) -> bool {
+  !name.is_empty()
+    && name.len() <= 214
+    && !name.starts_with('.')
+    && name
+      .bytes()
+      .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Parses the `@range` part. A bare full version is exact (`@1.2.3`), a bare
+/// partial one covers its prefix (`@1` → 1.x.x, `@1.2` → 1.2.x); ranges with
+/// operators (`^`, `~`, `>=`, …) mean what they mean in npm. A leading `v`
+/// is allowed.
+pub fn parse_range(text: &str) -> Option<VersionReq> {
+  let text = text.trim();
+  let text = text.strip_prefix('v').unwrap_or(text);
+  if text.is_empty() {
+    return None;
+  }
+  if text.as_bytes()[0].is_ascii_digit() && !text.contains([' ', ',', '<', '>', '=', '|']) {
+    if Version::parse(text).is_ok() {
+      return VersionReq::parse(&format!("={text}")).ok();
+    }
+    // "1" or "1.2" (also "1.x"): the versions under that prefix.
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+      return None;
+    }
+    return VersionReq::parse(&format!("~{text}")).ok();
+  }
+  VersionReq::parse(text).ok()
+}
+
+/// npm's `includePrerelease`: a prerelease satisfies a range when its release
+/// does (`1.0.0-rc.1` is in `@1`), except that an exact range stays exact.
+fn satisfies(req: &VersionReq, version: &Version) -> bool {
+  if req.matches(version) {
+    return true;
+  }
+  if version.pre.is_empty()
+    || req
+      .comparators
+      .iter()
+      .any(|c| c.op == Op::Exact && c.patch.is_some())
+  {
+    return false;
+  }
+  let release = Version::new(version.major, version.minor, version.patch);
+  req.matches(&release)
+}
+
+impl Resolver {
+  pub fn new(apps_dir: PathBuf) -> Self {
+    Self {
+      apps_dir,
+      listings: Cache::new(1024),
+    }
+  }
+
+  pub fn apps_dir(&self) -> &Path {
+    &self.apps_dir
+  }
+
+  /// Versions of `name`, highest first (cached for up to a second).
+  fn versions(&self, name: &str) -> Arc<Vec<Version>> {
+    if let Some((at, versions)) = self.listings.get(name) {
+      if at.elapsed() < LISTING_TTL {
+        return versions;
+      }
+    }
+    let mut versions: Vec<Version> = std::fs::read_dir(self.apps_dir.join(name))
+      .into_iter()
+      .flatten()
+      .flatten()
+      .filter(|entry| entry.file_type().map(|t| t.is_dir()).unwrap_or(false))
+      .filter_map(|entry| Version::parse(entry.file_name().to_str()?).ok())
+      .collect();
+    versions.sort_by(|a, b| b.cmp(a));
+    let versions = Arc::new(versions);
+    self
+      .listings
+      .insert(name.to_string(), (Instant::now(), versions.clone()));
+    versions
+  }
+
+  /// Whether `name` has at least one version folder.
+  pub fn exists(&self, name: &str) -> bool {
+    is_valid_app_name(name) && !self.versions(name).is_empty()
+  }
+
+  /// The highest version of `name` satisfying `range` (any version if none).
+  pub fn resolve(&self, name: &str, range: Option<&str>) -> Option<ResolvedApp> {
+    if !is_valid_app_name(name) {
+      return None;
+    }
+    let versions = self.versions(name);
+    let version = match range {
+      None => versions.first()?.clone(),
+      Some(range) => {
+        let req = parse_range(range)?;
+        versions.iter().find(|v| satisfies(&req, v))?.clone()
+      }
+    };
+    // The folder name may differ from the canonical form only in build
+    // metadata spelling; semver parsing round-trips the rest.
+    let dir = self.apps_dir.join(name).join(version.to_string());
+    Some(ResolvedApp {
+      name: name.to_string(),
+      version,
+      dir,
+    })
+  }
+}

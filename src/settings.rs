@@ -1,0 +1,113 @@
+//! Server settings from flags or the environment (flags win).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NodeEnv {
+  Development,
+  Staging,
+  Production,
+  Test,
+}
+
+impl NodeEnv {
+  /// `POOL_SIZE` when it is not set.
+  pub fn default_pool_size(self) -> usize {
+    match self {
+      NodeEnv::Development => 10,
+      NodeEnv::Staging => 50,
+      NodeEnv::Production => 500,
+      NodeEnv::Test => 5,
+    }
+  }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+  name = "buntime-embedded",
+  version,
+  about = "Hosts many small JavaScript web apps, each in its own V8 isolate"
+)]
+pub struct Settings {
+  /// Folder of apps: APPS_DIR/<name>/<semver>/
+  #[arg(long, env = "APPS_DIR", default_value = "./apps")]
+  pub apps_dir: PathBuf,
+
+  /// Port to listen on (0 picks a free one).
+  #[arg(long, env = "PORT", default_value_t = 8080)]
+  pub port: u16,
+
+  /// Address to listen on.
+  #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+  pub host: IpAddr,
+
+  /// Most live workers at once; defaults by NODE_ENV (10/50/500/5).
+  #[arg(long, env = "POOL_SIZE", value_parser = parse_pool_size)]
+  pub pool_size: Option<usize>,
+
+  #[arg(
+    long,
+    env = "NODE_ENV",
+    value_enum,
+    default_value = "development",
+    ignore_case = true
+  )]
+  pub node_env: NodeEnv,
+
+  /// App that serves `/` and every path whose first segment is not an app.
+  #[arg(long, env = "APP_SHELL")]
+  pub app_shell: Option<String>,
+
+  /// V8 heap limit per isolate, in MB (halved for `lowMemory` apps).
+  #[arg(long, env = "WORKER_HEAP_MB", default_value_t = 128, value_parser = clap::value_parser!(u64).range(8..=16384))]
+  pub worker_heap_mb: u64,
+}
+
+fn parse_pool_size(text: &str) -> Result<usize, String> {
+  match text.trim().parse::<usize>() {
+    Ok(0) => Err("must be at least 1".into()),
+    Ok(n) => Ok(n),
+    Err(_) => Err(format!("{text:?} is not a whole number")),
+  }
+}
+
+impl Settings {
+  /// Parses flags and environment; on error prints one line naming the
+  /// setting and exits with status 2 (help and version print as usual).
+  pub fn from_env_and_args() -> Self {
+    match Self::try_parse() {
+      Ok(settings) => settings.checked(),
+      Err(err) if !err.use_stderr() => err.exit(),
+      Err(err) => {
+        let rendered = err.to_string();
+        let line = rendered
+          .lines()
+          .next()
+          .unwrap_or("invalid settings")
+          .trim_start_matches("error: ");
+        eprintln!("buntime-embedded: invalid settings: {line}");
+        std::process::exit(2);
+      }
+    }
+  }
+
+  fn checked(self) -> Self {
+    if !self.apps_dir.is_dir() {
+      eprintln!(
+        "buntime-embedded: invalid settings: APPS_DIR {} is not a folder",
+        self.apps_dir.display()
+      );
+      std::process::exit(2);
+    }
+    self
+  }
+
+  pub fn pool_size(&self) -> usize {
+    self
+      .pool_size
+      .unwrap_or_else(|| self.node_env.default_pool_size())
+  }
+}

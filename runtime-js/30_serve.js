@@ -156,9 +156,11 @@ async function sendResponse(id, res) {
   }
 }
 
+/** The error with its stack, minus Buntime's own frames. */
 function errorMessage(err) {
-  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  const stack = err.stack ?? `${err.name}: ${err.message}`;
+  return stack.split("\n").filter((line) => !line.includes("(ext:") && !line.includes(" ext:")).join("\n");
 }
 
 async function handleRequest(handler, msg, config) {

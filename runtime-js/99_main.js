@@ -7,6 +7,7 @@ import { core } from "ext:core/mod.js";
 import { performance as performanceMod } from "ext:buntime/00_web_globals.js";
 
 let config = null;
+let appModule = null;
 
 const hooks = {
   /** Before the app loads: its environment and what kind of app it is. */
@@ -15,15 +16,22 @@ const hooks = {
     config = { staticEntry: options.staticEntry ?? null };
     performanceMod.setTimeOrigin();
     setAppEnv(options.env ?? {});
-    core.setUnhandledPromiseRejectionHandler((promise, reason) => {
+  },
+  /** The main module hands over the app's namespace once it evaluated. */
+  setApp(mod) {
+    appModule = mod;
+  },
+  /** Called by Rust after the app loaded; throws if the app is unusable. */
+  start() {
+    delete globalThis.__buntime;
+    const handler = config.staticEntry === null ? makeHandler(appModule) : null;
+    // From here on a stray rejection in app code is logged, not fatal: one
+    // bad request must not stop the worker serving the others. (Installed
+    // only now so that a failing app load still fails loudly.)
+    core.setUnhandledPromiseRejectionHandler((_promise, reason) => {
       console.error(`Unhandled promise rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
       return true;
     });
-  },
-  /** After the app module evaluated (or with null for a static site). */
-  start(mod) {
-    delete globalThis.__buntime;
-    const handler = config.staticEntry === null ? makeHandler(mod) : null;
     serve(handler, config);
   },
 };

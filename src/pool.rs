@@ -37,8 +37,6 @@ pub struct Pool {
 pub enum PoolError {
   #[error("cannot start a worker: {0}")]
   Spawn(#[from] std::io::Error),
-  #[error("the worker stopped before it took the request")]
-  WorkerGone,
 }
 
 impl Pool {
@@ -56,15 +54,12 @@ impl Pool {
     config: &AppConfig,
     job: RequestJob,
   ) -> Result<(), PoolError> {
+    let mut message = WorkerMessage::Request(Box::new(job));
     if config.ttl.is_zero() {
       // One isolate, one request: dropping the handle closes the inbox
       // behind the job, so the worker stops once it has answered.
-      let handle = worker::spawn(spec).await?;
-      return if handle.send(WorkerMessage::Request(job)) {
-        Ok(())
-      } else {
-        Err(PoolError::WorkerGone)
-      };
+      worker::spawn(spec, message).await?;
+      return Ok(());
     }
 
     let now = Instant::now();
@@ -73,40 +68,36 @@ impl Pool {
       .get(&spec.key)
       .filter(|w| w.reusable(now) && w.config == *config)
       .cloned();
-    let worker = match current {
-      Some(worker) => worker,
-      None => {
-        // Retire the old one (its in-flight requests finish), then make room.
-        workers.remove(&spec.key);
-        while workers.len() >= self.max_size {
-          let Some(lru) = workers
-            .iter()
-            .min_by_key(|(_, w)| *w.last_used.lock().unwrap())
-            .map(|(key, _)| key.clone())
-          else {
-            break;
-          };
-          workers.remove(&lru);
-        }
-        let key = spec.key.clone();
-        let handle = worker::spawn(spec).await?;
-        let worker = Arc::new(PooledWorker {
-          handle,
-          config: config.clone(),
-          last_used: Mutex::new(now),
-          requests: AtomicU64::new(0),
-        });
-        workers.insert(key, worker.clone());
-        worker
+    if let Some(worker) = current {
+      *worker.last_used.lock().unwrap() = now;
+      worker.requests.fetch_add(1, Ordering::Relaxed);
+      match worker.handle.send(message) {
+        Ok(()) => return Ok(()),
+        // It stopped just now: fall through to a fresh one.
+        Err(returned) => message = returned,
       }
-    };
-    drop(workers);
-    *worker.last_used.lock().unwrap() = Instant::now();
-    worker.requests.fetch_add(1, Ordering::Relaxed);
-    if worker.handle.send(WorkerMessage::Request(job)) {
-      Ok(())
-    } else {
-      Err(PoolError::WorkerGone)
     }
+    // Retire the old one (its in-flight requests finish), then make room.
+    workers.remove(&spec.key);
+    while workers.len() >= self.max_size {
+      let Some(lru) = workers
+        .iter()
+        .min_by_key(|(_, w)| *w.last_used.lock().unwrap())
+        .map(|(key, _)| key.clone())
+      else {
+        break;
+      };
+      workers.remove(&lru);
+    }
+    let key = spec.key.clone();
+    let handle = worker::spawn(spec, message).await?;
+    let worker = Arc::new(PooledWorker {
+      handle,
+      config: config.clone(),
+      last_used: Mutex::new(now),
+      requests: AtomicU64::new(1),
+    });
+    workers.insert(key, worker);
+    Ok(())
   }
 }

@@ -45,17 +45,28 @@ pub fn is_valid_app_name(name: &str) -> bool {
       .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// A parsed `@range`: satisfied when any alternative (`a || b`) is.
+pub struct Range(Vec<VersionReq>);
+
 /// Parses the `@range` part. A bare full version is exact (`@1.2.3`), a bare
 /// partial one covers its prefix (`@1` → 1.x.x, `@1.2` → 1.2.x); ranges with
-/// operators (`^`, `~`, `>=`, …) mean what they mean in npm. A leading `v`
-/// is allowed.
-pub fn parse_range(text: &str) -> Option<VersionReq> {
+/// operators (`^`, `~`, `>=`, …) mean what they mean in npm, including
+/// space-separated comparators and `||`. A leading `v` is allowed.
+pub fn parse_range(text: &str) -> Option<Range> {
+  text
+    .split("||")
+    .map(parse_alternative)
+    .collect::<Option<Vec<_>>>()
+    .map(Range)
+}
+
+fn parse_alternative(text: &str) -> Option<VersionReq> {
   let text = text.trim();
   let text = text.strip_prefix('v').unwrap_or(text);
   if text.is_empty() {
     return None;
   }
-  if text.as_bytes()[0].is_ascii_digit() && !text.contains([' ', ',', '<', '>', '=', '|']) {
+  if text.as_bytes()[0].is_ascii_digit() && !text.contains([' ', ',', '<', '>', '=']) {
     if Version::parse(text).is_ok() {
       return VersionReq::parse(&format!("={text}")).ok();
     }
@@ -66,25 +77,37 @@ pub fn parse_range(text: &str) -> Option<VersionReq> {
     }
     return VersionReq::parse(&format!("~{text}")).ok();
   }
-  VersionReq::parse(text).ok()
+  // npm separates comparators with spaces, the semver crate with commas;
+  // an operator may also stand apart from its version (">= 1.2.0").
+  let mut comparators: Vec<String> = Vec::new();
+  for token in text.split([' ', ',']).filter(|t| !t.is_empty()) {
+    match comparators.last_mut() {
+      Some(last) if last.chars().all(|c| "<>=~^".contains(c)) => last.push_str(token),
+      _ => comparators.push(token.to_string()),
+    }
+  }
+  VersionReq::parse(&comparators.join(", ")).ok()
 }
 
-/// npm's `includePrerelease`: a prerelease satisfies a range when its release
-/// does (`1.0.0-rc.1` is in `@1`), except that an exact range stays exact.
-fn satisfies(req: &VersionReq, version: &Version) -> bool {
-  if req.matches(version) {
-    return true;
+impl Range {
+  /// npm's `includePrerelease`: a prerelease satisfies a range when its
+  /// release does (`1.0.0-rc.1` is in `@1`), except that an exact range
+  /// stays exact.
+  fn satisfied_by(&self, version: &Version) -> bool {
+    self.0.iter().any(|req| {
+      if req.matches(version) {
+        return true;
+      }
+      let exact = req
+        .comparators
+        .iter()
+        .any(|c| c.op == Op::Exact && c.patch.is_some());
+      if version.pre.is_empty() || exact {
+        return false;
+      }
+      req.matches(&Version::new(version.major, version.minor, version.patch))
+    })
   }
-  if version.pre.is_empty()
-    || req
-      .comparators
-      .iter()
-      .any(|c| c.op == Op::Exact && c.patch.is_some())
-  {
-    return false;
-  }
-  let release = Version::new(version.major, version.minor, version.patch);
-  req.matches(&release)
 }
 
 impl Resolver {
@@ -135,8 +158,8 @@ impl Resolver {
     let version = match range {
       None => versions.first()?.clone(),
       Some(range) => {
-        let req = parse_range(range)?;
-        versions.iter().find(|v| satisfies(&req, v))?.clone()
+        let range = parse_range(range)?;
+        versions.iter().find(|v| range.satisfied_by(v))?.clone()
       }
     };
     // The folder name may differ from the canonical form only in build

@@ -53,6 +53,15 @@ struct Slot {
 }
 
 impl InFlight {
+  /// Hands every unanswered reply to `fail` and forgets all requests.
+  pub fn fail_all(&mut self, mut fail: impl FnMut(oneshot::Sender<Reply>)) {
+    for (_, slot) in self.slots.drain() {
+      if let Some(reply) = slot.reply {
+        fail(reply);
+      }
+    }
+  }
+
   fn slot(&mut self, id: u32) -> Result<&mut Slot, JsErrorBox> {
     self
       .slots
@@ -116,7 +125,7 @@ pub async fn op_buntime_next_message(
   let job = match message {
     None => return Ok(IncomingMessage::bare("closed")),
     Some(WorkerMessage::Idle) => return Ok(IncomingMessage::bare("idle")),
-    Some(WorkerMessage::Request(job)) => job,
+    Some(WorkerMessage::Request(job)) => *job,
   };
   let mut state = state.borrow_mut();
   let in_flight = state.borrow_mut::<InFlight>();
@@ -341,33 +350,41 @@ pub fn op_buntime_worker_done(state: &mut OpState) {
   state.borrow::<DoneSignal>().0.notify_one();
 }
 
+/// Where an app-relative path leads.
+pub enum Confined {
+  /// An existing path inside the root (canonical).
+  Inside(PathBuf),
+  Missing,
+  /// The path tries to leave the root (`..`, a symlink pointing out).
+  Outside,
+}
+
 /// Resolves an app-relative path (already percent-decoded) inside `root`.
-/// `Err` means the path tries to leave the folder; `Ok(None)` that nothing is
-/// there. Symlinks are followed and must land inside `root` too.
-pub fn confine(root: &Path, relative: &str) -> Result<Option<PathBuf>, ()> {
+/// Symlinks are followed and must land inside `root` too.
+pub fn confine(root: &Path, relative: &str) -> Confined {
   if relative.contains('\0') {
-    return Err(());
+    return Confined::Outside;
   }
   let mut path = root.to_path_buf();
   for part in relative.split(['/', '\\']) {
     match part {
       "" | "." => {}
-      ".." => return Err(()),
+      ".." => return Confined::Outside,
       part => {
         if Path::new(part)
           .components()
           .any(|c| !matches!(c, Component::Normal(_)))
         {
-          return Err(());
+          return Confined::Outside;
         }
         path.push(part);
       }
     }
   }
   match std::fs::canonicalize(&path) {
-    Ok(real) if real.starts_with(root) => Ok(Some(real)),
-    Ok(_) => Err(()),
-    Err(_) => Ok(None),
+    Ok(real) if real.starts_with(root) => Confined::Inside(real),
+    Ok(_) => Confined::Outside,
+    Err(_) => Confined::Missing,
   }
 }
 
@@ -400,9 +417,9 @@ pub fn op_buntime_file_stat(
   let root = root_for(state, base);
   let mime = content_type(path).to_str().unwrap_or_default().to_string();
   let (kind, size) = match confine(&root, path) {
-    Err(()) => ("forbidden", 0),
-    Ok(None) => ("missing", 0),
-    Ok(Some(real)) => match std::fs::metadata(real) {
+    Confined::Outside => ("forbidden", 0),
+    Confined::Missing => ("missing", 0),
+    Confined::Inside(real) => match std::fs::metadata(real) {
       Ok(meta) if meta.is_dir() => ("dir", 0),
       Ok(meta) => ("file", meta.len()),
       Err(_) => ("missing", 0),
@@ -420,12 +437,11 @@ pub async fn op_buntime_file_read(
 ) -> Result<Vec<u8>, JsErrorBox> {
   let root = root_for(&state.borrow(), base);
   match confine(&root, &path) {
-    Err(()) => Err(JsErrorBox::new(
-      "PermissionDenied",
-      format!("{path} is outside the app folder"),
-    )),
-    Ok(None) => Err(JsErrorBox::new("NotFound", format!("No such file: {path}"))),
-    Ok(Some(real)) => tokio::fs::read(real)
+    Confined::Outside => Err(JsErrorBox::type_error(format!(
+      "{path} is outside the app folder"
+    ))),
+    Confined::Missing => Err(JsErrorBox::type_error(format!("No such file: {path}"))),
+    Confined::Inside(real) => tokio::fs::read(real)
       .await
       .map_err(|err| JsErrorBox::generic(format!("cannot read {path}: {err}"))),
   }
@@ -443,9 +459,9 @@ pub async fn op_buntime_respond_file(
 ) -> Result<&'static str, JsErrorBox> {
   let root = root_for(&state.borrow(), 1);
   let real = match confine(&root, &path) {
-    Err(()) => return Ok("forbidden"),
-    Ok(None) => return Ok("missing"),
-    Ok(Some(real)) => real,
+    Confined::Outside => return Ok("forbidden"),
+    Confined::Missing => return Ok("missing"),
+    Confined::Inside(real) => real,
   };
   if real.is_dir() {
     return Ok("dir");

@@ -17,7 +17,7 @@ pub type RequestBody = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxErro
 pub const RESPONSE_CHUNK_BUFFER: usize = 8;
 
 pub enum WorkerMessage {
-  Request(RequestJob),
+  Request(Box<RequestJob>),
   /// The worker crossed its idle threshold: run the app's `onIdle()`.
   Idle,
 }

@@ -7,6 +7,7 @@ mod module_loader;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::task::Poll;
 use std::time::Instant;
 
 use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
@@ -43,9 +44,9 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
-  /// Queues a message; `false` if the worker has already stopped.
-  pub fn send(&self, message: WorkerMessage) -> bool {
-    self.inbox.send(message).is_ok()
+  /// Queues a message; gives it back if the worker has already stopped.
+  pub fn send(&self, message: WorkerMessage) -> Result<(), WorkerMessage> {
+    self.inbox.send(message).map_err(|err| err.0)
   }
 
   /// The worker thread has ended (app failed to load, crashed, or retired).
@@ -64,10 +65,13 @@ pub fn init_v8() {
   JsRuntime::init_platform(None);
 }
 
-/// Starts a worker thread. Messages sent before the app has loaded wait in
-/// the inbox; if loading fails they are answered with the load error.
-pub async fn spawn(spec: WorkerSpec) -> std::io::Result<WorkerHandle> {
+/// Starts a worker thread with `first` already in its inbox (so a worker
+/// whose app fails to load still answers it). Messages sent before the app
+/// has loaded wait in the inbox; if loading fails they are answered with
+/// the load error.
+pub async fn spawn(spec: WorkerSpec, first: WorkerMessage) -> std::io::Result<WorkerHandle> {
   let (inbox_tx, inbox_rx) = mpsc::unbounded_channel();
+  let _ = inbox_tx.send(first);
   let (handle_tx, handle_rx) = oneshot::channel();
   let key = spec.key.clone();
   std::thread::Builder::new()
@@ -152,7 +156,7 @@ async fn run(
 
   if let Err(message) = load_app(&mut runtime, &spec).await {
     tracing::error!(app = %spec.key, "app failed to load: {message}");
-    fail_queued(&mut runtime, &format!("App failed to load: {message}"));
+    fail_pending(&mut runtime, &format!("App failed to load: {message}"));
     return;
   }
   tracing::debug!(app = %spec.key, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "worker ready");
@@ -161,6 +165,7 @@ async fn run(
     result = runtime.run_event_loop(PollEventLoopOptions::default()) => {
       if let Err(err) = result {
         tracing::error!(app = %spec.key, "worker stopped on an uncaught error: {err}");
+        fail_pending(&mut runtime, &format!("Worker stopped on an uncaught error: {err}"));
       }
     }
     _ = done.0.notified() => {}
@@ -187,18 +192,22 @@ async fn load_app(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), Stri
       format!("globalThis.__buntime.init({options})"),
     )
     .map_err(|err| err.to_string())?;
-  if spec.is_static {
-    runtime
-      .execute_script("buntime:start", "globalThis.__buntime.start(null)")
-      .map_err(|err| err.to_string())?;
-    return Ok(());
+  if !spec.is_static {
+    load_app_module(runtime, spec).await?;
   }
+  runtime
+    .execute_script("buntime:start", "globalThis.__buntime.start()")
+    .map_err(|err| err.to_string())?;
+  Ok(())
+}
+
+async fn load_app_module(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), String> {
   let entry_url = deno_core::url::Url::from_file_path(&spec.entry)
     .map_err(|_| format!("bad entrypoint path {}", spec.entry.display()))?;
   let main_url = deno_core::url::Url::from_file_path(spec.app_root.join("__buntime_main__.js"))
     .map_err(|_| "bad app folder path".to_string())?;
   let code = format!(
-    "import * as app from {entry};\nglobalThis.__buntime.start(app);\n",
+    "import * as app from {entry};\nglobalThis.__buntime.setApp(app);\n",
     entry = serde_json::Value::String(entry_url.to_string())
   );
   let id = runtime
@@ -209,23 +218,37 @@ async fn load_app(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), Stri
   runtime
     .with_event_loop_promise(Box::pin(evaluation), PollEventLoopOptions::default())
     .await
-    .map_err(|err| err.to_string())
+    .map_err(|err| err.to_string())?;
+  // A module that throws resolves its evaluation and re-raises the error
+  // for the event loop to report: one poll surfaces it.
+  std::future::poll_fn(
+    |cx| match runtime.poll_event_loop(cx, PollEventLoopOptions::default()) {
+      Poll::Ready(result) => Poll::Ready(result),
+      Poll::Pending => Poll::Ready(Ok(())),
+    },
+  )
+  .await
+  .map_err(|err| err.to_string())
 }
 
-/// Answers every request waiting in the inbox with `message` (the app did
-/// not load, so none of them can be served).
-fn fail_queued(runtime: &mut JsRuntime, message: &str) {
+/// Answers every request the worker holds, in flight or still queued, with
+/// `message`: the worker cannot serve any of them.
+fn fail_pending(runtime: &mut JsRuntime, message: &str) {
   let state = runtime.op_state();
-  let Some(mut inbox) = state.borrow_mut().borrow_mut::<Inbox>().0.take() else {
-    return;
+  let mut state = state.borrow_mut();
+  let fail = |reply: tokio::sync::oneshot::Sender<Reply>| {
+    let _ = reply.send(Reply::Failed {
+      status: 500,
+      message: message.to_string(),
+    });
   };
-  inbox.close();
-  while let Ok(msg) = inbox.try_recv() {
-    if let WorkerMessage::Request(job) = msg {
-      let _ = job.reply.send(Reply::Failed {
-        status: 500,
-        message: message.to_string(),
-      });
+  state.borrow_mut::<InFlight>().fail_all(fail);
+  if let Some(mut inbox) = state.borrow_mut::<Inbox>().0.take() {
+    inbox.close();
+    while let Ok(msg) = inbox.try_recv() {
+      if let WorkerMessage::Request(job) = msg {
+        fail(job.reply);
+      }
     }
   }
 }

@@ -1,0 +1,186 @@
+//! Starts the real `buntime-embedded` binary on a loopback port with a
+//! temporary `APPS_DIR`, and speaks HTTP to it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Apps {
+  dir: tempfile::TempDir,
+}
+
+impl Apps {
+  pub fn new() -> Self {
+    Self {
+      dir: tempfile::tempdir().expect("temp dir"),
+    }
+  }
+
+  pub fn path(&self) -> &Path {
+    self.dir.path()
+  }
+
+  /// Writes `contents` at `relative` (folders created as needed).
+  pub fn file(&self, relative: &str, contents: impl AsRef<[u8]>) -> &Self {
+    let path = self.dir.path().join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, contents).unwrap();
+    self
+  }
+
+  /// An app version whose `index.js` is `code`.
+  pub fn js(&self, app_version: &str, code: &str) -> &Self {
+    self.file(&format!("{app_version}/index.js"), code)
+  }
+}
+
+pub struct Server {
+  child: Child,
+  pub base: String,
+  log: PathBuf,
+  _log_dir: tempfile::TempDir,
+  pub client: reqwest::Client,
+}
+
+impl Server {
+  pub fn start(apps: &Apps) -> Self {
+    Self::start_with(apps, &[])
+  }
+
+  pub fn start_with(apps: &Apps, env: &[(&str, &str)]) -> Self {
+    let log_dir = tempfile::tempdir().unwrap();
+    let log = log_dir.path().join("server.log");
+    let mut cmd = server_command(apps.path(), env);
+    cmd
+      .stdout(Stdio::piped())
+      .stderr(std::fs::File::create(&log).unwrap());
+    let mut child = cmd.spawn().expect("start buntime-embedded");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let base = line
+      .trim()
+      .strip_prefix("listening on ")
+      .unwrap_or_else(|| {
+        panic!(
+          "unexpected first line {line:?}: {}",
+          std::fs::read_to_string(&log).unwrap_or_default()
+        )
+      })
+      .to_string();
+    let client = reqwest::Client::builder()
+      .timeout(Duration::from_secs(60))
+      .build()
+      .unwrap();
+    Self {
+      child,
+      base,
+      log,
+      _log_dir: log_dir,
+      client,
+    }
+  }
+
+  pub fn url(&self, path: &str) -> String {
+    format!("{}{}", self.base, path)
+  }
+
+  pub async fn get(&self, path: &str) -> Reply {
+    Reply::from(
+      self
+        .client
+        .get(self.url(path))
+        .send()
+        .await
+        .expect("request"),
+    )
+    .await
+  }
+
+  pub async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> Reply {
+    Reply::from(
+      self
+        .client
+        .post(self.url(path))
+        .body(body)
+        .send()
+        .await
+        .expect("request"),
+    )
+    .await
+  }
+
+  pub fn log(&self) -> String {
+    std::fs::read_to_string(&self.log).unwrap_or_default()
+  }
+}
+
+impl Drop for Server {
+  fn drop(&mut self) {
+    let _ = self.child.kill();
+    let _ = self.child.wait();
+  }
+}
+
+/// The binary with a clean environment plus `env`.
+pub fn server_command(apps_dir: &Path, env: &[(&str, &str)]) -> Command {
+  let mut cmd = Command::new(env!("CARGO_BIN_EXE_buntime-embedded"));
+  cmd
+    .env_clear()
+    .env("PATH", std::env::var("PATH").unwrap_or_default())
+    .env("APPS_DIR", apps_dir)
+    .env("PORT", "0")
+    .env("HOST", "127.0.0.1")
+    .env("NODE_ENV", "test")
+    .env("RUST_LOG", "info");
+  for (key, value) in env {
+    cmd.env(key, value);
+  }
+  cmd
+}
+
+pub struct Reply {
+  pub status: u16,
+  pub headers: reqwest::header::HeaderMap,
+  pub body: String,
+}
+
+impl Reply {
+  pub async fn from(response: reqwest::Response) -> Self {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap_or_default();
+    Self {
+      status,
+      headers,
+      body,
+    }
+  }
+
+  pub fn json(&self) -> serde_json::Value {
+    serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+  }
+
+  pub fn header(&self, name: &str) -> &str {
+    self
+      .headers
+      .get(name)
+      .and_then(|v| v.to_str().ok())
+      .unwrap_or("")
+  }
+
+  /// The `error` field of a JSON error answer.
+  pub fn error(&self) -> String {
+    assert_eq!(
+      self.header("content-type"),
+      "application/json",
+      "body: {}",
+      self.body
+    );
+    self.json()["error"]
+      .as_str()
+      .unwrap_or_default()
+      .to_string()
+  }
+}

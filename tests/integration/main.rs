@@ -1,0 +1,11 @@
+//! Integration tests: one binary (linking V8 is slow), one module per area.
+
+mod harness;
+
+mod app_contract;
+mod errors;
+mod resolution;
+mod settings;
+mod static_sites;
+mod streaming;
+mod web_platform;

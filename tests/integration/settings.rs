@@ -1,0 +1,30 @@
+//! Invalid settings stop start-up with one line naming the setting.
+
+use crate::harness::{server_command, Apps};
+
+fn start_up_error(env: &[(&str, &str)]) -> (i32, String) {
+  let apps = Apps::new();
+  let output = server_command(apps.path(), env)
+    .output()
+    .expect("run buntime-embedded");
+  let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+  (output.status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn invalid_settings_name_the_setting() {
+  for (env, expected) in [
+    (vec![("PORT", "eighty")], "--port"),
+    (vec![("PORT", "70000")], "--port"),
+    (vec![("POOL_SIZE", "0")], "--pool-size"),
+    (vec![("POOL_SIZE", "lots")], "--pool-size"),
+    (vec![("NODE_ENV", "qa")], "--node-env"),
+    (vec![("HOST", "not a host")], "--host"),
+    (vec![("APPS_DIR", "/definitely/not/here")], "APPS_DIR"),
+  ] {
+    let (code, stderr) = start_up_error(&env);
+    assert_eq!(code, 2, "{env:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{env:?}: {stderr}");
+    assert!(stderr.contains(expected), "{env:?}: {stderr}");
+  }
+}

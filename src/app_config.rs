@@ -187,6 +187,8 @@ pub enum EntryKind {
 
 #[derive(Clone, Debug)]
 pub struct Entrypoint {
+  /// Canonical app folder.
+  pub root: PathBuf,
   /// Canonical path of the file.
   pub path: PathBuf,
   pub kind: EntryKind,
@@ -226,7 +228,7 @@ pub fn find_entrypoint(dir: &Path, config: &AppConfig) -> Result<Entrypoint, Con
       "ts" | "tsx" | "mts" | "jsx" => EntryKind::TypeScript,
       _ => EntryKind::JavaScript,
     };
-    return Ok(Entrypoint { path, kind });
+    return Ok(Entrypoint { root, path, kind });
   }
   Err(ConfigError {
     file: "app folder".into(),

@@ -50,7 +50,7 @@ impl Pool {
   /// Hands `job` to a worker for `spec.key`, starting one if needed.
   pub async fn dispatch(
     &self,
-    spec: WorkerSpec,
+    spec: &Arc<WorkerSpec>,
     config: &AppConfig,
     job: RequestJob,
   ) -> Result<(), PoolError> {
@@ -58,7 +58,7 @@ impl Pool {
     if config.ttl.is_zero() {
       // One isolate, one request: dropping the handle closes the inbox
       // behind the job, so the worker stops once it has answered.
-      worker::spawn(spec, message).await?;
+      worker::spawn(spec.clone(), message).await?;
       return Ok(());
     }
 
@@ -89,15 +89,14 @@ impl Pool {
       };
       workers.remove(&lru);
     }
-    let key = spec.key.clone();
-    let handle = worker::spawn(spec, message).await?;
+    let handle = worker::spawn(spec.clone(), message).await?;
     let worker = Arc::new(PooledWorker {
       handle,
       config: config.clone(),
       last_used: Mutex::new(now),
       requests: AtomicU64::new(1),
     });
-    workers.insert(key, worker);
+    workers.insert(spec.key.clone(), worker);
     Ok(())
   }
 }

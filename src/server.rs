@@ -19,24 +19,32 @@ use quick_cache::sync::Cache;
 use tokio::sync::oneshot;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::app_config::{self, AppConfig, ConfigError, EntryKind, Entrypoint};
+use crate::app_config::{self, AppConfig, ConfigError, EntryKind};
 use crate::ext::protocol::{Reply, RequestJob, ResponseBody, ResponseHead};
 use crate::html_base::inject_base;
 use crate::http_error::json_error;
 use crate::pool::Pool;
-use crate::resolver::{Resolver, LISTING_TTL};
+use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
 use crate::settings::Settings;
 use crate::worker::WorkerSpec;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-type LoadedConfig = Result<(AppConfig, Entrypoint), ConfigError>;
+/// An app version ready to dispatch to: its config and what its workers run.
+struct LoadedApp {
+  config: AppConfig,
+  kind: EntryKind,
+  spec: Arc<WorkerSpec>,
+}
+
+type LoadedConfig = Result<LoadedApp, ConfigError>;
 
 pub struct AppState {
   settings: Settings,
   resolver: Resolver,
   pool: Pool,
-  /// App folder → its parsed config, re-read when older than a second.
+  /// App folder → its parsed config and worker spec, re-read when older
+  /// than a second (so edits and redeploys show up without a restart).
   configs: Cache<PathBuf, (Instant, Arc<LoadedConfig>)>,
 }
 
@@ -50,20 +58,31 @@ impl AppState {
     })
   }
 
-  fn config(&self, dir: &PathBuf) -> Arc<LoadedConfig> {
-    if let Some((at, config)) = self.configs.get(dir) {
+  fn load(&self, app: &ResolvedApp) -> Arc<LoadedConfig> {
+    if let Some((at, loaded)) = self.configs.get(&app.dir) {
       if at.elapsed() < LISTING_TTL {
-        return config;
+        return loaded;
       }
     }
-    let loaded = app_config::load(dir).and_then(|config| {
-      let entry = app_config::find_entrypoint(dir, &config)?;
-      Ok((config, entry))
-    });
-    let loaded = Arc::new(loaded);
+    let loaded = Arc::new(app_config::load(&app.dir).and_then(|config| {
+      let entry = app_config::find_entrypoint(&app.dir, &config)?;
+      let spec = Arc::new(WorkerSpec {
+        key: app.key(),
+        app_root: entry.root.clone(),
+        is_static: entry.kind == EntryKind::Static,
+        entry: entry.path,
+        env: config.env.clone(),
+        heap_limit_bytes: heap_limit(&self.settings, &config),
+      });
+      Ok(LoadedApp {
+        config,
+        kind: entry.kind,
+        spec,
+      })
+    }));
     self
       .configs
-      .insert(dir.clone(), (Instant::now(), loaded.clone()));
+      .insert(app.dir.clone(), (Instant::now(), loaded.clone()));
     loaded
   }
 }
@@ -141,8 +160,8 @@ async fn run_app(
   let Some(app) = state.resolver.resolve(name, range) else {
     return not_found();
   };
-  let loaded = state.config(&app.dir);
-  let (config, entry) = match loaded.as_ref() {
+  let loaded = state.load(&app);
+  let LoadedApp { config, kind, spec } = match loaded.as_ref() {
     Ok(loaded) => loaded,
     Err(err) => {
       tracing::warn!(app = %app.key(), "bad app config: {err}");
@@ -152,24 +171,12 @@ async fn run_app(
       );
     }
   };
-  if entry.kind == EntryKind::TypeScript {
+  if kind == &EntryKind::TypeScript {
     return json_error(
       StatusCode::NOT_IMPLEMENTED,
       "TypeScript support not built yet",
     );
   }
-  let app_root = match app.dir.canonicalize() {
-    Ok(root) => root,
-    Err(_) => return not_found(),
-  };
-  let spec = WorkerSpec {
-    key: app.key(),
-    app_root,
-    entry: entry.path.clone(),
-    is_static: entry.kind == EntryKind::Static,
-    env: config.env.clone(),
-    heap_limit_bytes: heap_limit(&state.settings, config),
-  };
 
   let (parts, body) = request.into_parts();
   let host = parts

@@ -7,6 +7,7 @@ mod module_loader;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
@@ -69,7 +70,7 @@ pub fn init_v8() {
 /// whose app fails to load still answers it). Messages sent before the app
 /// has loaded wait in the inbox; if loading fails they are answered with
 /// the load error.
-pub async fn spawn(spec: WorkerSpec, first: WorkerMessage) -> std::io::Result<WorkerHandle> {
+pub async fn spawn(spec: Arc<WorkerSpec>, first: WorkerMessage) -> std::io::Result<WorkerHandle> {
   let (inbox_tx, inbox_rx) = mpsc::unbounded_channel();
   let _ = inbox_tx.send(first);
   let (handle_tx, handle_rx) = oneshot::channel();
@@ -114,7 +115,7 @@ fn create_runtime(spec: &WorkerSpec) -> JsRuntime {
 }
 
 async fn run(
-  spec: WorkerSpec,
+  spec: Arc<WorkerSpec>,
   inbox: mpsc::UnboundedReceiver<WorkerMessage>,
   handle_tx: oneshot::Sender<v8::IsolateHandle>,
 ) {

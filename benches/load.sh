@@ -32,7 +32,8 @@ start() { # name port command...
 
 # wrk → "req/s p50_ms p99_ms"
 measure() { # url connections
-  wrk -t2 -c"$2" -d"$DURATION" --latency "$1" | awk '
+  local threads=2; [ "$2" -lt 2 ] && threads=1
+  wrk -t"$threads" -c"$2" -d"$DURATION" --latency "$1" | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
     END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }'

@@ -3,13 +3,13 @@
 //! `ttl: 0`, and at most `POOL_SIZE` workers (least recently used evicted).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::app_config::AppConfig;
 use crate::ext::protocol::{RequestJob, WorkerMessage};
-use crate::worker::{self, WorkerHandle, WorkerSpec};
+use crate::worker::{self, Standby, WorkerHandle, WorkerSpec};
 
 struct PooledWorker {
   handle: WorkerHandle,
@@ -31,6 +31,42 @@ impl PooledWorker {
 pub struct Pool {
   max_size: usize,
   workers: tokio::sync::Mutex<HashMap<String, Arc<PooledWorker>>>,
+  standbys: Arc<Standbys>,
+}
+
+/// Isolates created ahead of time, so a `ttl: 0` request or an app's first
+/// request does not wait for isolate creation.
+struct Standbys {
+  target: usize,
+  heap_limit_bytes: usize,
+  ready: Mutex<Vec<Standby>>,
+  /// Standbys being created right now (counted toward `target`).
+  starting: AtomicUsize,
+}
+
+impl Standbys {
+  fn take(&self, heap_limit_bytes: usize) -> Option<Standby> {
+    if heap_limit_bytes != self.heap_limit_bytes {
+      return None;
+    }
+    self.ready.lock().unwrap().pop()
+  }
+
+  /// Starts as many standbys as are missing, each on its own thread.
+  fn refill(self: &Arc<Self>) {
+    let have = self.ready.lock().unwrap().len() + self.starting.load(Ordering::Relaxed);
+    for _ in have..self.target {
+      self.starting.fetch_add(1, Ordering::Relaxed);
+      let standbys = self.clone();
+      tokio::spawn(async move {
+        match Standby::start(standbys.heap_limit_bytes).await {
+          Ok(standby) => standbys.ready.lock().unwrap().push(standby),
+          Err(err) => tracing::error!("cannot pre-start a worker: {err}"),
+        }
+        standbys.starting.fetch_sub(1, Ordering::Relaxed);
+      });
+    }
+  }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,10 +76,36 @@ pub enum PoolError {
 }
 
 impl Pool {
-  pub fn new(max_size: usize) -> Self {
+  /// `standbys` isolates with `heap_limit_bytes` are kept ready.
+  pub fn new(max_size: usize, standbys: usize, heap_limit_bytes: usize) -> Self {
+    let standbys = Arc::new(Standbys {
+      target: standbys,
+      heap_limit_bytes,
+      ready: Mutex::new(Vec::new()),
+      starting: AtomicUsize::new(0),
+    });
     Self {
       max_size,
       workers: tokio::sync::Mutex::new(HashMap::new()),
+      standbys,
+    }
+  }
+
+  /// Creates the standby isolates (call from inside the tokio runtime).
+  pub fn prestart(&self) {
+    self.standbys.refill();
+  }
+
+  async fn start_worker(
+    &self,
+    spec: &Arc<WorkerSpec>,
+    first: WorkerMessage,
+  ) -> std::io::Result<WorkerHandle> {
+    let standby = self.standbys.take(spec.heap_limit_bytes);
+    self.standbys.refill();
+    match standby {
+      Some(standby) => Ok(standby.assign(spec.clone(), first)),
+      None => worker::spawn(spec.clone(), first).await,
     }
   }
 
@@ -58,7 +120,7 @@ impl Pool {
     if config.ttl.is_zero() {
       // One isolate, one request: dropping the handle closes the inbox
       // behind the job, so the worker stops once it has answered.
-      worker::spawn(spec.clone(), message).await?;
+      self.start_worker(spec, message).await?;
       return Ok(());
     }
 
@@ -89,7 +151,7 @@ impl Pool {
       };
       workers.remove(&lru);
     }
-    let handle = worker::spawn(spec.clone(), message).await?;
+    let handle = self.start_worker(spec, message).await?;
     let worker = Arc::new(PooledWorker {
       handle,
       config: config.clone(),

@@ -52,7 +52,11 @@ impl AppState {
   pub fn new(settings: Settings) -> Arc<Self> {
     Arc::new(Self {
       resolver: Resolver::new(settings.apps_dir.clone()),
-      pool: Pool::new(settings.pool_size()),
+      pool: Pool::new(
+        settings.pool_size(),
+        settings.prestart_workers as usize,
+        (settings.worker_heap_mb as usize) << 20,
+      ),
       configs: Cache::new(1024),
       settings,
     })
@@ -103,7 +107,9 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
   );
   // Tests and scripts wait for this line on stdout.
   println!("listening on http://{local}");
-  let app = router(AppState::new(settings));
+  let state = AppState::new(settings);
+  state.pool.prestart();
+  let app = router(state);
   axum::serve(listener, app).await
 }
 

@@ -4,6 +4,7 @@
 
 mod module_loader;
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -66,46 +67,87 @@ pub fn init_v8() {
   JsRuntime::init_platform(None);
 }
 
-/// Starts a worker thread with `first` already in its inbox (so a worker
-/// whose app fails to load still answers it). Messages sent before the app
-/// has loaded wait in the inbox; if loading fails they are answered with
-/// the load error.
-pub async fn spawn(spec: Arc<WorkerSpec>, first: WorkerMessage) -> std::io::Result<WorkerHandle> {
-  let (inbox_tx, inbox_rx) = mpsc::unbounded_channel();
-  let _ = inbox_tx.send(first);
-  let (handle_tx, handle_rx) = oneshot::channel();
-  let key = spec.key.clone();
-  std::thread::Builder::new()
-    .name(format!("worker {key}"))
-    .spawn(move || {
-      let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-      {
-        Ok(rt) => rt,
-        Err(err) => {
-          tracing::error!(app = %spec.key, "cannot start a worker runtime: {err}");
-          return;
-        }
-      };
-      rt.block_on(run(spec, inbox_rx, handle_tx));
-    })?;
-  let isolate = handle_rx.await.map_err(|_| {
-    std::io::Error::other(format!(
-      "worker {key} stopped before its isolate was created"
-    ))
-  })?;
-  Ok(WorkerHandle {
-    inbox: inbox_tx,
-    isolate,
-    started_at: Instant::now(),
-  })
+/// An isolate created ahead of time on its own thread, waiting for an app.
+/// Creating the isolate is most of a worker's start-up cost, so the pool
+/// keeps a few of these ready.
+pub struct Standby {
+  assign: oneshot::Sender<Assignment>,
+  isolate: v8::IsolateHandle,
+  heap_limit_bytes: usize,
 }
 
-fn create_runtime(spec: &WorkerSpec) -> JsRuntime {
-  let params = v8::CreateParams::default().heap_limits(0, spec.heap_limit_bytes);
+struct Assignment {
+  spec: Arc<WorkerSpec>,
+  inbox: mpsc::UnboundedReceiver<WorkerMessage>,
+}
+
+impl Standby {
+  /// Starts a thread and waits until its isolate exists.
+  pub async fn start(heap_limit_bytes: usize) -> std::io::Result<Self> {
+    let (handle_tx, handle_rx) = oneshot::channel();
+    let (assign_tx, assign_rx) = oneshot::channel();
+    std::thread::Builder::new()
+      .name("buntime-worker".into())
+      .spawn(move || {
+        let rt = match tokio::runtime::Builder::new_current_thread()
+          .enable_all()
+          .build()
+        {
+          Ok(rt) => rt,
+          Err(err) => {
+            tracing::error!("cannot start a worker runtime: {err}");
+            return;
+          }
+        };
+        rt.block_on(run(heap_limit_bytes, handle_tx, assign_rx));
+      })?;
+    let isolate = handle_rx
+      .await
+      .map_err(|_| std::io::Error::other("a worker stopped before its isolate was created"))?;
+    Ok(Self {
+      assign: assign_tx,
+      isolate,
+      heap_limit_bytes,
+    })
+  }
+
+  pub fn heap_limit_bytes(&self) -> usize {
+    self.heap_limit_bytes
+  }
+
+  /// Gives the isolate its app, with `first` already in its inbox (so a
+  /// worker whose app fails to load still answers it). Messages sent before
+  /// the app has loaded wait in the inbox; if loading fails they are
+  /// answered with the load error.
+  pub fn assign(self, spec: Arc<WorkerSpec>, first: WorkerMessage) -> WorkerHandle {
+    let (inbox_tx, inbox_rx) = mpsc::unbounded_channel();
+    let _ = inbox_tx.send(first);
+    // If the thread is gone, the inbox closes and the caller sees it closed.
+    let _ = self.assign.send(Assignment {
+      spec,
+      inbox: inbox_rx,
+    });
+    WorkerHandle {
+      inbox: inbox_tx,
+      isolate: self.isolate,
+      started_at: Instant::now(),
+    }
+  }
+}
+
+/// A worker for `spec` on a new isolate (no standby at hand).
+pub async fn spawn(spec: Arc<WorkerSpec>, first: WorkerMessage) -> std::io::Result<WorkerHandle> {
+  Ok(
+    Standby::start(spec.heap_limit_bytes)
+      .await?
+      .assign(spec, first),
+  )
+}
+
+fn create_runtime(heap_limit_bytes: usize, app_root: Rc<OnceCell<PathBuf>>) -> JsRuntime {
+  let params = v8::CreateParams::default().heap_limits(0, heap_limit_bytes);
   JsRuntime::new(RuntimeOptions {
-    module_loader: Some(Rc::new(AppModuleLoader::new(spec.app_root.clone()))),
+    module_loader: Some(Rc::new(AppModuleLoader::new(app_root))),
     extensions: crate::ext::extensions(),
     startup_snapshot: Some(SNAPSHOT),
     residual_lazy_js_sources: RESIDUAL_LAZY_JS,
@@ -115,25 +157,33 @@ fn create_runtime(spec: &WorkerSpec) -> JsRuntime {
 }
 
 async fn run(
-  spec: Arc<WorkerSpec>,
-  inbox: mpsc::UnboundedReceiver<WorkerMessage>,
+  heap_limit_bytes: usize,
   handle_tx: oneshot::Sender<v8::IsolateHandle>,
+  assign_rx: oneshot::Receiver<Assignment>,
 ) {
-  let started = Instant::now();
-  let mut runtime = create_runtime(&spec);
+  let app_root = Rc::new(OnceCell::new());
+  let mut runtime = create_runtime(heap_limit_bytes, app_root.clone());
   let isolate = runtime.v8_isolate().thread_safe_handle();
   // An app that exhausts its heap is stopped instead of taking the process
   // down: terminate its JS and grant a little room to unwind.
   let oom_handle = isolate.clone();
-  let oom_key = spec.key.clone();
   runtime.add_near_heap_limit_callback(move |current, _initial| {
-    tracing::error!(app = %oom_key, "heap limit reached ({} MB): terminating the worker", current >> 20);
+    tracing::error!(
+      "a worker reached its heap limit ({} MB): terminating it",
+      current >> 20
+    );
     oom_handle.terminate_execution();
     current + (current / 4)
   });
   if handle_tx.send(isolate).is_err() {
     return;
   }
+  // The pool dropped this standby (shutdown): end the thread.
+  let Ok(Assignment { spec, inbox }) = assign_rx.await else {
+    return;
+  };
+  let started = Instant::now();
+  let _ = app_root.set(spec.app_root.clone());
 
   let done = DoneSignal::default();
   {
@@ -160,7 +210,7 @@ async fn run(
     fail_pending(&mut runtime, &format!("App failed to load: {message}"));
     return;
   }
-  tracing::debug!(app = %spec.key, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "worker ready");
+  tracing::debug!(app = %spec.key, load_ms = started.elapsed().as_secs_f64() * 1e3, "worker ready");
 
   tokio::select! {
     result = runtime.run_event_loop(PollEventLoopOptions::default()) => {

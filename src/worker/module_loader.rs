@@ -1,6 +1,8 @@
 //! Loads an app's ES modules from its own folder and nowhere else.
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use deno_core::error::ModuleLoaderError;
 use deno_core::{
@@ -11,13 +13,21 @@ use deno_core::{
 use deno_error::JsErrorBox;
 
 pub struct AppModuleLoader {
-  /// Canonical app folder.
-  root: PathBuf,
+  /// Canonical app folder; set when a standby isolate is given its app.
+  root: Rc<OnceCell<PathBuf>>,
 }
 
 impl AppModuleLoader {
-  pub fn new(root: PathBuf) -> Self {
+  pub fn new(root: Rc<OnceCell<PathBuf>>) -> Self {
     Self { root }
+  }
+
+  fn root(&self) -> &Path {
+    self
+      .root
+      .get()
+      .map(PathBuf::as_path)
+      .unwrap_or(Path::new("/nonexistent"))
   }
 
   fn confined_path(&self, specifier: &ModuleSpecifier) -> Result<PathBuf, JsErrorBox> {
@@ -28,9 +38,12 @@ impl AppModuleLoader {
     };
     let path = specifier.to_file_path().map_err(|_| outside())?;
     let real = path.canonicalize().map_err(|_| {
-      JsErrorBox::type_error(format!("Cannot find module {}", display(&self.root, &path)))
+      JsErrorBox::type_error(format!(
+        "Cannot find module {}",
+        display(self.root(), &path)
+      ))
     })?;
-    if real.starts_with(&self.root) {
+    if real.starts_with(self.root()) {
       Ok(real)
     } else {
       Err(outside())
@@ -100,7 +113,7 @@ impl AppModuleLoader {
       "ts" | "tsx" | "mts" | "cts" | "jsx" => {
         return Err(JsErrorBox::type_error(format!(
           "Cannot import {}: TypeScript support not built yet",
-          display(&self.root, &path)
+          display(self.root(), &path)
         )));
       }
       _ => ModuleType::JavaScript,
@@ -109,11 +122,14 @@ impl AppModuleLoader {
     {
       return Err(JsErrorBox::type_error(format!(
         "Importing {} needs `with {{ type: \"json\" }}`",
-        display(&self.root, &path)
+        display(self.root(), &path)
       )));
     }
     let code = std::fs::read(&path).map_err(|err| {
-      JsErrorBox::generic(format!("Cannot read {}: {err}", display(&self.root, &path)))
+      JsErrorBox::generic(format!(
+        "Cannot read {}: {err}",
+        display(self.root(), &path)
+      ))
     })?;
     Ok(ModuleSource::new(
       module_type,

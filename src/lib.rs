@@ -10,6 +10,8 @@ pub mod app_config;
 pub mod ext;
 pub mod html_base;
 pub mod http_error;
+pub mod internal;
+pub mod metrics;
 pub mod pool;
 pub mod resolver;
 pub mod server;

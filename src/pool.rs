@@ -1,70 +1,117 @@
-//! Live workers keyed by `name@version`: reuse while within `ttl`,
-//! `idleTimeout` and `maxRequests`, a fresh isolate per request for
-//! `ttl: 0`, and at most `POOL_SIZE` workers (least recently used evicted).
+//! Live workers keyed by `name@version`.
+//!
+//! - `ttl > 0`: a worker is reused while its age < `ttl`, idle time <
+//!   `idleTimeout` and requests < `maxRequests`; then it is retired
+//!   gracefully (its inbox closes, in-flight requests finish, `onTerminate`
+//!   runs). `ttl: 0`: a fresh worker per request, dropped after it.
+//! - At most `max_size` pooled workers; beyond that the least recently used
+//!   idle one is evicted. When every one is busy the request waits for a
+//!   slot (counted in `queueSize`) until its timeout.
+//! - A few standby isolates are created ahead of time, so a new worker only
+//!   has to load its app.
+//!
+//! The pool's lock is never held across an await: starting a worker is
+//! synchronous (the isolate is created on the worker's own thread).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::Notify;
 
 use crate::app_config::AppConfig;
 use crate::ext::protocol::{RequestJob, WorkerMessage};
-use crate::worker::{self, Standby, WorkerHandle, WorkerSpec};
+use crate::worker::{self, Standby, WorkerControl, WorkerHandle, WorkerSpec};
 
-struct PooledWorker {
+/// How often retirement (idle, age) is checked.
+const SWEEP_INTERVAL: Duration = Duration::from_millis(250);
+
+pub struct PooledWorker {
   handle: WorkerHandle,
   config: AppConfig,
   last_used: Mutex<Instant>,
   requests: AtomicU64,
+  in_flight: AtomicUsize,
 }
 
 impl PooledWorker {
+  fn new(handle: WorkerHandle, config: AppConfig) -> Self {
+    Self {
+      handle,
+      config,
+      last_used: Mutex::new(Instant::now()),
+      requests: AtomicU64::new(0),
+      in_flight: AtomicUsize::new(0),
+    }
+  }
+
+  pub fn control(&self) -> &Arc<WorkerControl> {
+    &self.handle.control
+  }
+
+  fn idle_for(&self, now: Instant) -> Duration {
+    now.saturating_duration_since(*self.last_used.lock().unwrap())
+  }
+
+  fn is_busy(&self) -> bool {
+    self.in_flight.load(Ordering::Acquire) > 0
+  }
+
   /// Whether the next request may still go to this worker.
-  fn reusable(&self, now: Instant) -> bool {
+  fn reusable(&self, now: Instant, config: &AppConfig) -> bool {
     !self.handle.is_closed()
+      && self.config == *config
       && now.duration_since(self.handle.started_at) < self.config.ttl
-      && now.duration_since(*self.last_used.lock().unwrap()) < self.config.idle_timeout
+      && self.idle_for(now) < self.config.idle_timeout
       && self.requests.load(Ordering::Relaxed) < self.config.max_requests
   }
-}
 
-pub struct Pool {
-  max_size: usize,
-  workers: tokio::sync::Mutex<HashMap<String, Arc<PooledWorker>>>,
-  standbys: Arc<Standbys>,
-}
-
-/// Isolates created ahead of time, so a `ttl: 0` request or an app's first
-/// request does not wait for isolate creation.
-struct Standbys {
-  target: usize,
-  heap_limit_bytes: usize,
-  ready: Mutex<Vec<Standby>>,
-  /// Standbys being created right now (counted toward `target`).
-  starting: AtomicUsize,
-}
-
-impl Standbys {
-  fn take(&self, heap_limit_bytes: usize) -> Option<Standby> {
-    if heap_limit_bytes != self.heap_limit_bytes {
-      return None;
-    }
-    self.ready.lock().unwrap().pop()
+  /// Whether the sweeper should retire it now.
+  fn expired(&self, now: Instant) -> bool {
+    self.handle.is_closed()
+      || (!self.is_busy()
+        && (now.duration_since(self.handle.started_at) >= self.config.ttl
+          || self.idle_for(now) >= self.config.idle_timeout
+          || self.requests.load(Ordering::Relaxed) >= self.config.max_requests))
   }
+}
 
-  /// Starts as many standbys as are missing, each on its own thread.
-  fn refill(self: &Arc<Self>) {
-    let have = self.ready.lock().unwrap().len() + self.starting.load(Ordering::Relaxed);
-    for _ in have..self.target {
-      self.starting.fetch_add(1, Ordering::Relaxed);
-      let standbys = self.clone();
-      tokio::spawn(async move {
-        match Standby::start(standbys.heap_limit_bytes).await {
-          Ok(standby) => standbys.ready.lock().unwrap().push(standby),
-          Err(err) => tracing::error!("cannot pre-start a worker: {err}"),
-        }
-        standbys.starting.fetch_sub(1, Ordering::Relaxed);
-      });
+/// Marks one request in flight on a worker until dropped.
+pub struct InFlightGuard {
+  worker: Arc<PooledWorker>,
+  pool: Arc<Pool>,
+}
+
+impl InFlightGuard {
+  pub fn control(&self) -> &Arc<WorkerControl> {
+    self.worker.control()
+  }
+}
+
+impl Drop for InFlightGuard {
+  fn drop(&mut self) {
+    *self.worker.last_used.lock().unwrap() = Instant::now();
+    if self.worker.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+      // An idle worker can be evicted: a queued request may proceed.
+      self.pool.slot_freed.notify_waiters();
+    }
+  }
+}
+
+/// Where a request went.
+pub enum Dispatched {
+  Pooled(InFlightGuard),
+  /// A `ttl: 0` worker of its own.
+  Fresh(Arc<WorkerControl>),
+}
+
+impl Dispatched {
+  pub fn control(&self) -> &Arc<WorkerControl> {
+    match self {
+      Dispatched::Pooled(guard) => guard.control(),
+      Dispatched::Fresh(control) => control,
     }
   }
 }
@@ -73,92 +120,298 @@ impl Standbys {
 pub enum PoolError {
   #[error("cannot start a worker: {0}")]
   Spawn(#[from] std::io::Error),
+  #[error("all {0} workers are busy")]
+  Full(usize),
+}
+
+#[derive(Default)]
+struct Counters {
+  hits: AtomicU64,
+  misses: AtomicU64,
+  evictions: AtomicU64,
+  created: AtomicU64,
+  queued: AtomicUsize,
+}
+
+/// Isolates created ahead of time, so a `ttl: 0` request or an app's first
+/// request does not wait for isolate creation.
+struct Standbys {
+  target: usize,
+  heap_limit_bytes: usize,
+  ready: Mutex<Vec<Standby>>,
+}
+
+impl Standbys {
+  /// A standby whose isolate exists, if any (one still being created would
+  /// not save time over a new one).
+  fn take(&self, heap_limit_bytes: usize) -> Option<Standby> {
+    if heap_limit_bytes != self.heap_limit_bytes {
+      return None;
+    }
+    let mut ready = self.ready.lock().unwrap();
+    let index = ready.iter().position(Standby::is_ready)?;
+    Some(ready.swap_remove(index))
+  }
+
+  /// Starts as many standbys as are missing, each on its own thread.
+  fn refill(&self) {
+    let mut ready = self.ready.lock().unwrap();
+    while ready.len() < self.target {
+      match Standby::start(self.heap_limit_bytes) {
+        Ok(standby) => ready.push(standby),
+        Err(err) => {
+          tracing::error!("cannot pre-start a worker: {err}");
+          break;
+        }
+      }
+    }
+  }
+}
+
+pub struct Pool {
+  max_size: usize,
+  workers: Mutex<HashMap<String, Arc<PooledWorker>>>,
+  standbys: Standbys,
+  slot_freed: Notify,
+  counters: Counters,
 }
 
 impl Pool {
   /// `standbys` isolates with `heap_limit_bytes` are kept ready.
-  pub fn new(max_size: usize, standbys: usize, heap_limit_bytes: usize) -> Self {
-    let standbys = Arc::new(Standbys {
-      target: standbys,
-      heap_limit_bytes,
-      ready: Mutex::new(Vec::new()),
-      starting: AtomicUsize::new(0),
-    });
-    Self {
+  pub fn new(max_size: usize, standbys: usize, heap_limit_bytes: usize) -> Arc<Self> {
+    Arc::new(Self {
       max_size,
-      workers: tokio::sync::Mutex::new(HashMap::new()),
-      standbys,
-    }
+      workers: Mutex::new(HashMap::new()),
+      standbys: Standbys {
+        target: standbys,
+        heap_limit_bytes,
+        ready: Mutex::new(Vec::new()),
+      },
+      slot_freed: Notify::new(),
+      counters: Counters::default(),
+    })
   }
 
-  /// Creates the standby isolates (call from inside the tokio runtime).
-  pub fn prestart(&self) {
+  /// Creates the standby isolates and starts the retirement sweeper (call
+  /// from inside the tokio runtime).
+  pub fn start(self: &Arc<Self>) {
     self.standbys.refill();
+    let pool = Arc::downgrade(self);
+    tokio::spawn(async move {
+      let mut tick = tokio::time::interval(SWEEP_INTERVAL);
+      tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+      loop {
+        tick.tick().await;
+        let Some(pool) = pool.upgrade() else { return };
+        pool.sweep();
+      }
+    });
   }
 
-  async fn start_worker(
+  fn start_worker(
     &self,
     spec: &Arc<WorkerSpec>,
     first: WorkerMessage,
   ) -> std::io::Result<WorkerHandle> {
+    self.counters.created.fetch_add(1, Ordering::Relaxed);
     let standby = self.standbys.take(spec.heap_limit_bytes);
+    let handle = match standby {
+      Some(standby) => standby.assign(spec.clone(), first),
+      None => worker::spawn(spec.clone(), first)?,
+    };
     self.standbys.refill();
-    match standby {
-      Some(standby) => Ok(standby.assign(spec.clone(), first)),
-      None => worker::spawn(spec.clone(), first).await,
-    }
+    Ok(handle)
   }
 
-  /// Hands `job` to a worker for `spec.key`, starting one if needed.
+  /// Hands `job` to a worker for `spec.key`, starting one if needed; when
+  /// the pool is full of busy workers, waits up to `wait` for a slot.
   pub async fn dispatch(
-    &self,
+    self: &Arc<Self>,
     spec: &Arc<WorkerSpec>,
     config: &AppConfig,
     job: RequestJob,
-  ) -> Result<(), PoolError> {
-    let mut message = WorkerMessage::Request(Box::new(job));
+    wait: Duration,
+  ) -> Result<Dispatched, PoolError> {
+    let message = WorkerMessage::Request(Box::new(job));
     if config.ttl.is_zero() {
       // One isolate, one request: dropping the handle closes the inbox
       // behind the job, so the worker stops once it has answered.
-      self.start_worker(spec, message).await?;
-      return Ok(());
+      self.counters.misses.fetch_add(1, Ordering::Relaxed);
+      let handle = self.start_worker(spec, message)?;
+      return Ok(Dispatched::Fresh(handle.control.clone()));
     }
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut message = message;
+    loop {
+      let freed = self.slot_freed.notified();
+      match self.try_dispatch(spec, config, message)? {
+        Ok(guard) => return Ok(Dispatched::Pooled(guard)),
+        Err(returned) => message = returned,
+      }
+      self.counters.queued.fetch_add(1, Ordering::Relaxed);
+      let waited = tokio::time::timeout_at(deadline, freed).await;
+      self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+      if waited.is_err() {
+        return Err(PoolError::Full(self.max_size));
+      }
+    }
+  }
 
+  /// `Ok(Err(message))` when every slot is taken by a busy worker.
+  #[allow(clippy::type_complexity)]
+  fn try_dispatch(
+    self: &Arc<Self>,
+    spec: &Arc<WorkerSpec>,
+    config: &AppConfig,
+    mut message: WorkerMessage,
+  ) -> Result<Result<InFlightGuard, WorkerMessage>, PoolError> {
     let now = Instant::now();
-    let mut workers = self.workers.lock().await;
-    let current = workers
+    let mut workers = self.workers.lock().unwrap();
+    if let Some(worker) = workers
       .get(&spec.key)
-      .filter(|w| w.reusable(now) && w.config == *config)
-      .cloned();
-    if let Some(worker) = current {
-      *worker.last_used.lock().unwrap() = now;
-      worker.requests.fetch_add(1, Ordering::Relaxed);
+      .filter(|w| w.reusable(now, config))
+      .cloned()
+    {
+      let guard = self.enter(&worker);
       match worker.handle.send(message) {
-        Ok(()) => return Ok(()),
-        // It stopped just now: fall through to a fresh one.
+        Ok(()) => {
+          self.counters.hits.fetch_add(1, Ordering::Relaxed);
+          return Ok(Ok(guard));
+        }
+        // It stopped just now: replace it below.
         Err(returned) => message = returned,
       }
     }
     // Retire the old one (its in-flight requests finish), then make room.
     workers.remove(&spec.key);
     while workers.len() >= self.max_size {
-      let Some(lru) = workers
+      let lru = workers
         .iter()
+        .filter(|(_, w)| !w.is_busy())
         .min_by_key(|(_, w)| *w.last_used.lock().unwrap())
-        .map(|(key, _)| key.clone())
-      else {
-        break;
+        .map(|(key, _)| key.clone());
+      let Some(lru) = lru else {
+        return Ok(Err(message));
       };
       workers.remove(&lru);
+      self.counters.evictions.fetch_add(1, Ordering::Relaxed);
     }
-    let handle = self.start_worker(spec, message).await?;
-    let worker = Arc::new(PooledWorker {
-      handle,
-      config: config.clone(),
-      last_used: Mutex::new(now),
-      requests: AtomicU64::new(1),
-    });
+    self.counters.misses.fetch_add(1, Ordering::Relaxed);
+    let worker = Arc::new(PooledWorker::new(
+      self.start_worker(spec, message)?,
+      config.clone(),
+    ));
+    let guard = self.enter(&worker);
     workers.insert(spec.key.clone(), worker);
-    Ok(())
+    Ok(Ok(guard))
   }
+
+  fn enter(self: &Arc<Self>, worker: &Arc<PooledWorker>) -> InFlightGuard {
+    worker.in_flight.fetch_add(1, Ordering::AcqRel);
+    worker.requests.fetch_add(1, Ordering::Relaxed);
+    *worker.last_used.lock().unwrap() = Instant::now();
+    InFlightGuard {
+      worker: worker.clone(),
+      pool: self.clone(),
+    }
+  }
+
+  /// Retires workers past their idle time, age or request count, and
+  /// forgets those whose thread ended. Idle ones get `onIdle()` first.
+  fn sweep(&self) {
+    let now = Instant::now();
+    let mut workers = self.workers.lock().unwrap();
+    let before = workers.len();
+    workers.retain(|key, worker| {
+      if !worker.expired(now) {
+        return true;
+      }
+      if !worker.handle.is_closed() && worker.idle_for(now) >= worker.config.idle_timeout {
+        let _ = worker.handle.send(WorkerMessage::Idle);
+      }
+      tracing::debug!(app = %key, "worker retired");
+      false
+    });
+    if workers.len() != before {
+      self.slot_freed.notify_waiters();
+    }
+  }
+
+  /// Stops a worker stuck in synchronous JavaScript and forgets it, so the
+  /// next request gets a fresh one.
+  pub fn kill(&self, key: &str, control: &Arc<WorkerControl>) {
+    control.terminate();
+    let mut workers = self.workers.lock().unwrap();
+    if workers
+      .get(key)
+      .is_some_and(|w| Arc::ptr_eq(w.control(), control))
+    {
+      workers.remove(key);
+    }
+    drop(workers);
+    self.slot_freed.notify_waiters();
+  }
+
+  /// Retires every worker (shutdown): in-flight requests finish, then each
+  /// app's `onTerminate()` runs.
+  pub fn retire_all(&self) {
+    self.workers.lock().unwrap().clear();
+    self.standbys.ready.lock().unwrap().clear();
+  }
+
+  pub fn stats(&self) -> PoolStats {
+    let now = Instant::now();
+    let workers = self.workers.lock().unwrap();
+    let c = &self.counters;
+    PoolStats {
+      active_workers: workers.len(),
+      queue_size: c.queued.load(Ordering::Relaxed),
+      hits: c.hits.load(Ordering::Relaxed),
+      misses: c.misses.load(Ordering::Relaxed),
+      evictions: c.evictions.load(Ordering::Relaxed),
+      total_workers_created: c.created.load(Ordering::Relaxed),
+      total_workers_failed: worker::failed_workers(),
+      workers: workers
+        .iter()
+        .map(|(key, w)| {
+          let stats = WorkerStats {
+            age: now.duration_since(w.handle.started_at).as_millis() as u64,
+            idle: w.idle_for(now).as_millis() as u64,
+            request_count: w.requests.load(Ordering::Relaxed),
+            status: if w.handle.is_closed() {
+              "stopped"
+            } else if w.is_busy() {
+              "active"
+            } else {
+              "idle"
+            },
+          };
+          (key.clone(), stats)
+        })
+        .collect(),
+    }
+  }
+}
+
+pub struct PoolStats {
+  pub active_workers: usize,
+  pub queue_size: usize,
+  pub hits: u64,
+  pub misses: u64,
+  pub evictions: u64,
+  pub total_workers_created: u64,
+  pub total_workers_failed: u64,
+  pub workers: Vec<(String, WorkerStats)>,
+}
+
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerStats {
+  /// Milliseconds since the worker started.
+  pub age: u64,
+  /// Milliseconds since its last request.
+  pub idle: u64,
+  pub request_count: u64,
+  /// "active" (serving), "idle" or "stopped".
+  pub status: &'static str,
 }

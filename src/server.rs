@@ -16,14 +16,16 @@ use bytes::Bytes;
 use futures::StreamExt;
 use http_body_util::BodyExt;
 use quick_cache::sync::Cache;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app_config::{self, AppConfig, ConfigError, EntryKind};
 use crate::ext::protocol::{Reply, RequestJob, ResponseBody, ResponseHead};
 use crate::html_base::inject_base;
 use crate::http_error::json_error;
-use crate::pool::Pool;
+use crate::internal;
+use crate::metrics::Metrics;
+use crate::pool::{Dispatched, Pool, PoolError};
 use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
 use crate::settings::Settings;
 use crate::worker::WorkerSpec;
@@ -42,16 +44,24 @@ type LoadedConfig = Result<LoadedApp, ConfigError>;
 pub struct AppState {
   settings: Settings,
   resolver: Resolver,
-  pool: Pool,
+  pub(crate) pool: Arc<Pool>,
+  pub(crate) metrics: Metrics,
+  /// The latest stats JSON, published once a second for `/_/sse`.
+  pub(crate) stats_feed: watch::Receiver<String>,
   /// App folder → its parsed config and worker spec, re-read when older
   /// than a second (so edits and redeploys show up without a restart).
   configs: Cache<PathBuf, (Instant, Arc<LoadedConfig>)>,
 }
 
 impl AppState {
+  /// Builds the state and starts its background tasks (standby isolates,
+  /// retirement sweeper, stats feed): call inside the tokio runtime.
   pub fn new(settings: Settings) -> Arc<Self> {
-    Arc::new(Self {
+    let (feed_tx, feed_rx) = watch::channel(String::new());
+    let state = Arc::new(Self {
       resolver: Resolver::new(settings.apps_dir.clone()),
+      metrics: Metrics::default(),
+      stats_feed: feed_rx,
       pool: Pool::new(
         settings.pool_size(),
         settings.prestart_workers as usize,
@@ -59,7 +69,18 @@ impl AppState {
       ),
       configs: Cache::new(1024),
       settings,
-    })
+    });
+    state.pool.start();
+    internal::spawn_stats_feed(&state, feed_tx);
+    state
+  }
+
+  pub(crate) fn admin_token(&self) -> Option<&str> {
+    self
+      .settings
+      .admin_token
+      .as_deref()
+      .filter(|t| !t.is_empty())
   }
 
   fn load(&self, app: &ResolvedApp) -> Arc<LoadedConfig> {
@@ -92,7 +113,10 @@ impl AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-  Router::new().fallback(handle).with_state(state)
+  Router::new()
+    .nest("/_", internal::router(state.clone()))
+    .fallback(handle)
+    .with_state(state)
 }
 
 /// Serves until the process is stopped.
@@ -107,10 +131,43 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
   );
   // Tests and scripts wait for this line on stdout.
   println!("listening on http://{local}");
+  let grace = Duration::from_secs(settings.shutdown_grace);
   let state = AppState::new(settings);
-  state.pool.prestart();
-  let app = router(state);
-  axum::serve(listener, app).await
+  let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+  let stopping = Arc::new(tokio::sync::Notify::new());
+  let signalled = stopping.clone();
+  let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    shutdown_signal().await;
+    tracing::info!(
+      "shutting down: finishing in-flight requests (up to {}s)",
+      grace.as_secs()
+    );
+    signalled.notify_one();
+  });
+  tokio::select! {
+    result = server => result?,
+    // Streams that never end (SSE) would hold the drain open forever.
+    _ = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+      tracing::warn!("grace period over: closing the remaining connections");
+    }
+  }
+  // Retiring closes every inbox: apps run onTerminate() (bounded to 1 s).
+  state.pool.retire_all();
+  let deadline = Instant::now() + Duration::from_secs(3);
+  while crate::worker::live_threads() > 0 && Instant::now() < deadline {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+  }
+  tracing::info!("stopped");
+  Ok(())
+}
+
+async fn shutdown_signal() {
+  use tokio::signal::unix::{signal, SignalKind};
+  let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+  tokio::select! {
+    _ = tokio::signal::ctrl_c() => {}
+    _ = term.recv() => {}
+  }
 }
 
 /// `/<segment>/<rest>` → (segment as written, rest with its leading slash).
@@ -225,19 +282,33 @@ async fn run_app(
 
   let timeout = config.timeout;
   let started = Instant::now();
-  if let Err(err) = state.pool.dispatch(spec, config, job).await {
-    tracing::error!(app = %app.key(), "{err}");
-    return json_error(
-      StatusCode::SERVICE_UNAVAILABLE,
-      format!("Worker unavailable: {err}"),
-    );
-  }
+  let key = &spec.key;
+  let dispatched = match state.pool.dispatch(spec, config, job, timeout).await {
+    Ok(dispatched) => dispatched,
+    Err(err @ PoolError::Full(_)) => {
+      return json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("Server busy: {err}"),
+      );
+    }
+    Err(err) => {
+      tracing::error!(app = %key, "{err}");
+      return json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("Worker unavailable: {err}"),
+      );
+    }
+  };
   let remaining = timeout.saturating_sub(started.elapsed());
-  match tokio::time::timeout(remaining.max(Duration::from_millis(1)), reply_rx).await {
-    Err(_) => json_error(
-      StatusCode::GATEWAY_TIMEOUT,
-      format!("Worker timeout after {}ms", timeout.as_millis()),
-    ),
+  let response = match tokio::time::timeout(remaining.max(Duration::from_millis(1)), reply_rx).await
+  {
+    Err(_) => {
+      check_stuck(state, key, &dispatched);
+      json_error(
+        StatusCode::GATEWAY_TIMEOUT,
+        format!("Worker timeout after {}ms", timeout.as_millis()),
+      )
+    }
     Ok(Err(_)) => json_error(
       StatusCode::INTERNAL_SERVER_ERROR,
       "Worker stopped before answering",
@@ -246,9 +317,31 @@ async fn run_app(
       StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
       message,
     ),
-    Ok(Ok(Reply::Response(head))) => into_response(head, base, is_head),
-  }
+    Ok(Ok(Reply::Response(head))) => into_response(head, base, is_head, dispatched),
+  };
+  state
+    .metrics
+    .record(key, response.status().as_u16(), started.elapsed());
+  response
 }
+
+/// After a timeout: if the worker's thread is stuck in synchronous JS (it
+/// does not poll its event loop when woken), stop it and forget it, so the
+/// next request for the app gets a fresh worker.
+fn check_stuck(state: &AppState, key: &str, dispatched: &Dispatched) {
+  let control = dispatched.control().clone();
+  let pool = state.pool.clone();
+  let key = key.to_string();
+  tokio::spawn(async move {
+    if control.is_stuck(STUCK_GRACE).await {
+      tracing::warn!(app = %key, "worker stuck in synchronous code: terminating it");
+      pool.kill(&key, &control);
+    }
+  });
+}
+
+/// How long a woken worker has to show it is not stuck.
+const STUCK_GRACE: Duration = Duration::from_millis(250);
 
 fn heap_limit(settings: &Settings, config: &AppConfig) -> usize {
   let mb = if config.low_memory {
@@ -274,7 +367,14 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
   }
 }
 
-fn into_response(head: ResponseHead, base: &str, is_head: bool) -> Response {
+/// Builds the client's response. `dispatched` is held until the body has
+/// been sent, so a streaming worker counts as busy until then.
+fn into_response(
+  head: ResponseHead,
+  base: &str,
+  is_head: bool,
+  dispatched: Dispatched,
+) -> Response {
   let ResponseHead {
     status,
     mut headers,
@@ -306,7 +406,13 @@ fn into_response(head: ResponseHead, base: &str, is_head: bool) -> Response {
         Body::from(bytes)
       }
     }
-    ResponseBody::Stream(rx) => Body::from_stream(ReceiverStream::new(rx).map(Ok::<_, Infallible>)),
+    ResponseBody::Stream(rx) => {
+      let chunks = ReceiverStream::new(rx).map(move |chunk| {
+        let _busy = &dispatched;
+        Ok::<_, Infallible>(chunk)
+      });
+      Body::from_stream(chunks)
+    }
   };
   let mut response = Response::new(body);
   *response.status_mut() =

@@ -66,6 +66,15 @@ pub struct Settings {
   #[arg(long, env = "PRESTART_WORKERS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=64))]
   pub prestart_workers: u64,
 
+  /// Bearer token for the internal `/_/` routes; without it they answer
+  /// loopback clients only.
+  #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
+  pub admin_token: Option<String>,
+
+  /// Seconds to let in-flight requests finish on SIGINT/SIGTERM.
+  #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 10)]
+  pub shutdown_grace: u64,
+
   /// V8 heap limit per isolate, in MB (halved for `lowMemory` apps).
   #[arg(long, env = "WORKER_HEAP_MB", default_value_t = 128, value_parser = clap::value_parser!(u64).range(8..=16384))]
   pub worker_heap_mb: u64,

@@ -6,11 +6,15 @@ mod module_loader;
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::Poll;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use futures::task::AtomicWaker;
 
 use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
 use tokio::sync::{mpsc, oneshot};
@@ -38,10 +42,58 @@ pub struct WorkerSpec {
   pub heap_limit_bytes: usize,
 }
 
+/// Shared between the front end and a worker thread: how to stop it and
+/// whether its thread is still making progress.
+#[derive(Default)]
+pub struct WorkerControl {
+  isolate: OnceLock<v8::IsolateHandle>,
+  /// Bumped every time the worker's event loop is polled.
+  ticks: AtomicU64,
+  /// Wakes the worker's event loop (a liveness probe).
+  waker: AtomicWaker,
+  /// Set when the heap limit stopped the isolate.
+  out_of_memory: AtomicBool,
+}
+
+impl WorkerControl {
+  /// Stops JavaScript running on the worker's thread, even a busy loop.
+  pub fn terminate(&self) {
+    if let Some(isolate) = self.isolate.get() {
+      isolate.terminate_execution();
+    }
+  }
+
+  /// Whether the worker's thread is stuck in synchronous JavaScript: it is
+  /// woken and must poll its event loop within `grace`.
+  pub async fn is_stuck(&self, grace: Duration) -> bool {
+    let before = self.ticks.load(Ordering::Acquire);
+    self.waker.wake();
+    let deadline = tokio::time::Instant::now() + grace;
+    while tokio::time::Instant::now() < deadline {
+      tokio::time::sleep(Duration::from_millis(10)).await;
+      if self.ticks.load(Ordering::Acquire) != before {
+        return false;
+      }
+    }
+    true
+  }
+
+  /// Polls `future`, counting each poll as a sign of life.
+  async fn ticking<F: Future>(&self, future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+      self.waker.register(cx.waker());
+      self.ticks.fetch_add(1, Ordering::Release);
+      future.as_mut().poll(cx)
+    })
+    .await
+  }
+}
+
 /// The front end's side of a worker.
 pub struct WorkerHandle {
   inbox: mpsc::UnboundedSender<WorkerMessage>,
-  isolate: v8::IsolateHandle,
+  pub control: Arc<WorkerControl>,
   pub started_at: Instant,
 }
 
@@ -55,11 +107,19 @@ impl WorkerHandle {
   pub fn is_closed(&self) -> bool {
     self.inbox.is_closed()
   }
+}
 
-  /// Stops JavaScript running on the worker's thread, even a busy loop.
-  pub fn terminate(&self) {
-    self.isolate.terminate_execution();
-  }
+/// Worker threads alive right now (standbys included), for shutdown.
+static LIVE_THREADS: AtomicUsize = AtomicUsize::new(0);
+/// Workers whose app failed to load or that stopped on an error.
+static FAILED: AtomicU64 = AtomicU64::new(0);
+
+pub fn live_threads() -> usize {
+  LIVE_THREADS.load(Ordering::Relaxed)
+}
+
+pub fn failed_workers() -> u64 {
+  FAILED.load(Ordering::Relaxed)
 }
 
 /// Once per process, before the first isolate.
@@ -67,12 +127,12 @@ pub fn init_v8() {
   JsRuntime::init_platform(None);
 }
 
-/// An isolate created ahead of time on its own thread, waiting for an app.
-/// Creating the isolate is most of a worker's start-up cost, so the pool
-/// keeps a few of these ready.
+/// A worker thread whose isolate is being (or has been) created, waiting
+/// for an app. Creating the isolate is most of a worker's start-up cost, so
+/// the pool keeps a few of these ready.
 pub struct Standby {
   assign: oneshot::Sender<Assignment>,
-  isolate: v8::IsolateHandle,
+  control: Arc<WorkerControl>,
   heap_limit_bytes: usize,
 }
 
@@ -82,31 +142,31 @@ struct Assignment {
 }
 
 impl Standby {
-  /// Starts a thread and waits until its isolate exists.
-  pub async fn start(heap_limit_bytes: usize) -> std::io::Result<Self> {
-    let (handle_tx, handle_rx) = oneshot::channel();
+  /// Starts the thread; the isolate is created there, in the background.
+  pub fn start(heap_limit_bytes: usize) -> std::io::Result<Self> {
     let (assign_tx, assign_rx) = oneshot::channel();
-    std::thread::Builder::new()
+    let control = Arc::new(WorkerControl::default());
+    let thread_control = control.clone();
+    LIVE_THREADS.fetch_add(1, Ordering::Relaxed);
+    let spawned = std::thread::Builder::new()
       .name("buntime-worker".into())
       .spawn(move || {
-        let rt = match tokio::runtime::Builder::new_current_thread()
+        match tokio::runtime::Builder::new_current_thread()
           .enable_all()
           .build()
         {
-          Ok(rt) => rt,
-          Err(err) => {
-            tracing::error!("cannot start a worker runtime: {err}");
-            return;
-          }
-        };
-        rt.block_on(run(heap_limit_bytes, handle_tx, assign_rx));
-      })?;
-    let isolate = handle_rx
-      .await
-      .map_err(|_| std::io::Error::other("a worker stopped before its isolate was created"))?;
+          Ok(rt) => rt.block_on(run(heap_limit_bytes, thread_control, assign_rx)),
+          Err(err) => tracing::error!("cannot start a worker runtime: {err}"),
+        }
+        LIVE_THREADS.fetch_sub(1, Ordering::Relaxed);
+      });
+    if let Err(err) = spawned {
+      LIVE_THREADS.fetch_sub(1, Ordering::Relaxed);
+      return Err(err);
+    }
     Ok(Self {
       assign: assign_tx,
-      isolate,
+      control,
       heap_limit_bytes,
     })
   }
@@ -115,7 +175,12 @@ impl Standby {
     self.heap_limit_bytes
   }
 
-  /// Gives the isolate its app, with `first` already in its inbox (so a
+  /// Whether its isolate exists already.
+  pub fn is_ready(&self) -> bool {
+    self.control.isolate.get().is_some()
+  }
+
+  /// Gives the worker its app, with `first` already in its inbox (so a
   /// worker whose app fails to load still answers it). Messages sent before
   /// the app has loaded wait in the inbox; if loading fails they are
   /// answered with the load error.
@@ -129,19 +194,15 @@ impl Standby {
     });
     WorkerHandle {
       inbox: inbox_tx,
-      isolate: self.isolate,
+      control: self.control,
       started_at: Instant::now(),
     }
   }
 }
 
-/// A worker for `spec` on a new isolate (no standby at hand).
-pub async fn spawn(spec: Arc<WorkerSpec>, first: WorkerMessage) -> std::io::Result<WorkerHandle> {
-  Ok(
-    Standby::start(spec.heap_limit_bytes)
-      .await?
-      .assign(spec, first),
-  )
+/// A worker for `spec` on a new thread and isolate (no standby at hand).
+pub fn spawn(spec: Arc<WorkerSpec>, first: WorkerMessage) -> std::io::Result<WorkerHandle> {
+  Ok(Standby::start(spec.heap_limit_bytes)?.assign(spec, first))
 }
 
 fn create_runtime(heap_limit_bytes: usize, app_root: Rc<OnceCell<PathBuf>>) -> JsRuntime {
@@ -158,7 +219,7 @@ fn create_runtime(heap_limit_bytes: usize, app_root: Rc<OnceCell<PathBuf>>) -> J
 
 async fn run(
   heap_limit_bytes: usize,
-  handle_tx: oneshot::Sender<v8::IsolateHandle>,
+  control: Arc<WorkerControl>,
   assign_rx: oneshot::Receiver<Assignment>,
 ) {
   let app_root = Rc::new(OnceCell::new());
@@ -166,18 +227,17 @@ async fn run(
   let isolate = runtime.v8_isolate().thread_safe_handle();
   // An app that exhausts its heap is stopped instead of taking the process
   // down: terminate its JS and grant a little room to unwind.
-  let oom_handle = isolate.clone();
+  let oom_control = control.clone();
   runtime.add_near_heap_limit_callback(move |current, _initial| {
     tracing::error!(
       "a worker reached its heap limit ({} MB): terminating it",
       current >> 20
     );
-    oom_handle.terminate_execution();
+    oom_control.out_of_memory.store(true, Ordering::Release);
+    oom_control.terminate();
     current + (current / 4)
   });
-  if handle_tx.send(isolate).is_err() {
-    return;
-  }
+  let _ = control.isolate.set(isolate);
   // The pool dropped this standby (shutdown): end the thread.
   let Ok(Assignment { spec, inbox }) = assign_rx.await else {
     return;
@@ -205,24 +265,44 @@ async fn run(
     state.put(crate::ext::permissions::app_permissions());
   }
 
-  if let Err(message) = load_app(&mut runtime, &spec).await {
-    tracing::error!(app = %spec.key, "app failed to load: {message}");
-    fail_pending(&mut runtime, &format!("App failed to load: {message}"));
+  if let Err(message) = control.ticking(load_app(&mut runtime, &spec)).await {
+    FAILED.fetch_add(1, Ordering::Relaxed);
+    let (status, message) = failure(&control, &format!("App failed to load: {message}"));
+    tracing::error!(app = %spec.key, "{message}");
+    fail_pending(&mut runtime, status, &message);
     return;
   }
   tracing::debug!(app = %spec.key, load_ms = started.elapsed().as_secs_f64() * 1e3, "worker ready");
 
-  tokio::select! {
-    result = runtime.run_event_loop(PollEventLoopOptions::default()) => {
-      if let Err(err) = result {
-        tracing::error!(app = %spec.key, "worker stopped on an uncaught error: {err}");
-        fail_pending(&mut runtime, &format!("Worker stopped on an uncaught error: {err}"));
+  let result = control
+    .ticking(async {
+      tokio::select! {
+        result = runtime.run_event_loop(PollEventLoopOptions::default()) => result,
+        _ = done.0.notified() => Ok(()),
       }
-    }
-    _ = done.0.notified() => {}
+    })
+    .await;
+  if let Err(err) = result {
+    FAILED.fetch_add(1, Ordering::Relaxed);
+    let (status, message) = failure(
+      &control,
+      &format!("Worker stopped on an uncaught error: {err}"),
+    );
+    tracing::error!(app = %spec.key, "{message}");
+    fail_pending(&mut runtime, status, &message);
   }
-  // Requests still open (the loop failed, or JS was terminated) are
-  // answered by their reply channels closing: the front end reports 500.
+}
+
+/// The status and message for requests a failed worker cannot answer.
+fn failure(control: &WorkerControl, message: &str) -> (u16, String) {
+  if control.out_of_memory.load(Ordering::Acquire) {
+    (
+      503,
+      "Worker exceeded its memory limit and was stopped".to_string(),
+    )
+  } else {
+    (500, message.to_string())
+  }
 }
 
 /// Runs the bootstrap's `init`, then the app module (or the static server).
@@ -284,12 +364,12 @@ async fn load_app_module(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(
 
 /// Answers every request the worker holds, in flight or still queued, with
 /// `message`: the worker cannot serve any of them.
-fn fail_pending(runtime: &mut JsRuntime, message: &str) {
+fn fail_pending(runtime: &mut JsRuntime, status: u16, message: &str) {
   let state = runtime.op_state();
   let mut state = state.borrow_mut();
   let fail = |reply: tokio::sync::oneshot::Sender<Reply>| {
     let _ = reply.send(Reply::Failed {
-      status: 500,
+      status,
       message: message.to_string(),
     });
   };

@@ -1,0 +1,125 @@
+//! Internal routes under `/_/`: metrics, stats, a live SSE feed.
+//!
+//! Access: with `ADMIN_TOKEN` set every route needs
+//! `Authorization: Bearer <token>`; without it only loopback clients may
+//! call them.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures::{Stream, StreamExt};
+use tokio::sync::watch;
+use tokio_stream::wrappers::WatchStream;
+
+use crate::http_error::json_error;
+use crate::server::AppState;
+
+pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
+  Router::new()
+    .route("/metrics", get(metrics))
+    .route("/metrics/prometheus", get(prometheus))
+    .route("/stats", get(stats))
+    .route("/sse", get(sse))
+    .fallback(|| async { json_error(StatusCode::NOT_FOUND, "No such internal route") })
+    .layer(middleware::from_fn_with_state(state, guard))
+}
+
+/// Compares without an early exit, so timing does not reveal the token.
+fn same_token(given: &[u8], expected: &[u8]) -> bool {
+  given.len() == expected.len()
+    && given
+      .iter()
+      .zip(expected)
+      .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+      == 0
+}
+
+async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+  match state.admin_token() {
+    Some(token) => {
+      let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+      if !same_token(given.as_bytes(), token.as_bytes()) {
+        let mut response = json_error(StatusCode::UNAUTHORIZED, "Missing or wrong bearer token");
+        response
+          .headers_mut()
+          .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+      }
+    }
+    None => {
+      let loopback = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
+      if !loopback {
+        return json_error(
+          StatusCode::FORBIDDEN,
+          "Internal routes answer loopback clients only (set ADMIN_TOKEN)",
+        );
+      }
+    }
+  }
+  next.run(request).await
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+  Json(state.metrics.pool_json(&state.pool.stats())).into_response()
+}
+
+async fn stats(State(state): State<Arc<AppState>>) -> Response {
+  Json(state.metrics.stats_json(&state.pool.stats())).into_response()
+}
+
+async fn prometheus(State(state): State<Arc<AppState>>) -> Response {
+  let body = state.metrics.prometheus(&state.pool.stats());
+  (
+    [(
+      header::CONTENT_TYPE,
+      "text/plain; version=0.0.4; charset=utf-8",
+    )],
+    body,
+  )
+    .into_response()
+}
+
+async fn sse(
+  State(state): State<Arc<AppState>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+  let events =
+    WatchStream::from_changes(state.stats_feed.clone()).map(|json| Ok(Event::default().data(json)));
+  Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// Publishes the stats JSON once a second; every SSE subscriber reads the
+/// same snapshot, so many subscribers cost one snapshot per second.
+pub fn spawn_stats_feed(state: &Arc<AppState>, sender: watch::Sender<String>) {
+  let state = Arc::downgrade(state);
+  tokio::spawn(async move {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+      tick.tick().await;
+      let Some(state) = state.upgrade() else { return };
+      if sender.receiver_count() <= 1 {
+        continue;
+      }
+      let json = state.metrics.stats_json(&state.pool.stats()).to_string();
+      // `send_replace` so each second is an event even if nothing changed;
+      // the state keeps one receiver, so skip when it is the only one.
+      sender.send_replace(json);
+    }
+  });
+}

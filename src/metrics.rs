@@ -1,0 +1,270 @@
+//! Request and pool figures for `/_/metrics`, `/_/stats`, `/_/sse` and the
+//! Prometheus exposition.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::pool::PoolStats;
+
+/// Upper bounds (seconds) of the per-app latency histogram.
+const BUCKETS: [f64; 11] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+/// `avgResponseTimeMs` covers this many recent requests.
+const RECENT: usize = 100;
+
+#[derive(Default, Clone)]
+struct AppFigures {
+  requests: u64,
+  /// Per status class: 2xx … 5xx (index 0 = 1xx).
+  by_class: [u64; 5],
+  /// Cumulative counts per bucket, plus the sum of seconds.
+  buckets: [u64; BUCKETS.len()],
+  seconds: f64,
+}
+
+pub struct Metrics {
+  started: Instant,
+  total_requests: AtomicU64,
+  recent: Mutex<VecDeque<f64>>,
+  apps: Mutex<HashMap<String, AppFigures>>,
+}
+
+impl Default for Metrics {
+  fn default() -> Self {
+    Self {
+      started: Instant::now(),
+      total_requests: AtomicU64::new(0),
+      recent: Mutex::new(VecDeque::with_capacity(RECENT)),
+      apps: Mutex::new(HashMap::new()),
+    }
+  }
+}
+
+/// Resident memory of the whole process, in bytes.
+pub fn rss_bytes() -> u64 {
+  let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+  let pages: u64 = statm
+    .split_whitespace()
+    .nth(1)
+    .and_then(|p| p.parse().ok())
+    .unwrap_or(0);
+  pages * 4096
+}
+
+impl Metrics {
+  /// One answered app request (`key` = `name@version`).
+  pub fn record(&self, key: &str, status: u16, elapsed: Duration) {
+    self.total_requests.fetch_add(1, Ordering::Relaxed);
+    let seconds = elapsed.as_secs_f64();
+    {
+      let mut recent = self.recent.lock().unwrap();
+      if recent.len() == RECENT {
+        recent.pop_front();
+      }
+      recent.push_back(seconds * 1e3);
+    }
+    let mut apps = self.apps.lock().unwrap();
+    let figures = match apps.get_mut(key) {
+      Some(figures) => figures,
+      None => apps.entry(key.to_string()).or_default(),
+    };
+    figures.requests += 1;
+    figures.by_class[(status / 100).clamp(1, 5) as usize - 1] += 1;
+    figures.seconds += seconds;
+    for (i, bound) in BUCKETS.iter().enumerate() {
+      if seconds <= *bound {
+        figures.buckets[i] += 1;
+      }
+    }
+  }
+
+  pub fn uptime(&self) -> Duration {
+    self.started.elapsed()
+  }
+
+  /// The contract's pool metrics (`GET /_/metrics`).
+  pub fn pool_json(&self, pool: &PoolStats) -> Value {
+    let total = self.total_requests.load(Ordering::Relaxed);
+    let uptime = self.uptime();
+    let recent = self.recent.lock().unwrap();
+    let avg = if recent.is_empty() {
+      0.0
+    } else {
+      recent.iter().sum::<f64>() / recent.len() as f64
+    };
+    let lookups = pool.hits + pool.misses;
+    let hit_rate = if lookups == 0 {
+      0.0
+    } else {
+      pool.hits as f64 * 100.0 / lookups as f64
+    };
+    let round2 = |v: f64| (v * 100.0).round() / 100.0;
+    json!({
+      "activeWorkers": pool.active_workers,
+      "avgResponseTimeMs": round2(avg),
+      "evictions": pool.evictions,
+      "hitRate": round2(hit_rate),
+      "hits": pool.hits,
+      "memoryUsageMB": round2(rss_bytes() as f64 / (1024.0 * 1024.0)),
+      "misses": pool.misses,
+      "queueSize": pool.queue_size,
+      "requestsPerSecond": round2(total as f64 / uptime.as_secs_f64().max(1e-3)),
+      "totalRequests": total,
+      "totalWorkersCreated": pool.total_workers_created,
+      "totalWorkersFailed": pool.total_workers_failed,
+      "uptimeMs": uptime.as_millis() as u64,
+    })
+  }
+
+  /// `GET /_/stats`: the pool figures plus one entry per live worker.
+  pub fn stats_json(&self, pool: &PoolStats) -> Value {
+    let workers: serde_json::Map<String, Value> = pool
+      .workers
+      .iter()
+      .map(|(key, stats)| {
+        (
+          key.clone(),
+          serde_json::to_value(stats).unwrap_or(Value::Null),
+        )
+      })
+      .collect();
+    json!({ "pool": self.pool_json(pool), "workers": workers })
+  }
+
+  /// Prometheus text exposition (version 0.0.4) of the same figures.
+  pub fn prometheus(&self, pool: &PoolStats) -> String {
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, value: f64| {
+      let _ = writeln!(
+        out,
+        "# HELP buntime_{name} {help}\n# TYPE buntime_{name} {kind}\nbuntime_{name} {value}"
+      );
+    };
+    metric(
+      "uptime_seconds",
+      "gauge",
+      "Seconds since the server started.",
+      self.uptime().as_secs_f64(),
+    );
+    metric(
+      "requests_total",
+      "counter",
+      "App requests answered.",
+      self.total_requests.load(Ordering::Relaxed) as f64,
+    );
+    metric(
+      "workers_active",
+      "gauge",
+      "Pooled workers alive.",
+      pool.active_workers as f64,
+    );
+    metric(
+      "queue_size",
+      "gauge",
+      "Requests waiting for a worker slot.",
+      pool.queue_size as f64,
+    );
+    metric(
+      "pool_hits_total",
+      "counter",
+      "Requests served by a reused worker.",
+      pool.hits as f64,
+    );
+    metric(
+      "pool_misses_total",
+      "counter",
+      "Requests that needed a new worker.",
+      pool.misses as f64,
+    );
+    metric(
+      "pool_evictions_total",
+      "counter",
+      "Workers evicted to make room.",
+      pool.evictions as f64,
+    );
+    metric(
+      "workers_created_total",
+      "counter",
+      "Workers started.",
+      pool.total_workers_created as f64,
+    );
+    metric(
+      "workers_failed_total",
+      "counter",
+      "Workers that failed to load or crashed.",
+      pool.total_workers_failed as f64,
+    );
+    metric(
+      "resident_memory_bytes",
+      "gauge",
+      "Resident memory of the process.",
+      rss_bytes() as f64,
+    );
+
+    let apps = self.apps.lock().unwrap().clone();
+    let mut keys: Vec<&String> = apps.keys().collect();
+    keys.sort();
+    let _ = writeln!(
+      out,
+      "# HELP buntime_app_requests_total App requests by status class."
+    );
+    let _ = writeln!(out, "# TYPE buntime_app_requests_total counter");
+    for key in &keys {
+      for (i, count) in apps[*key].by_class.iter().enumerate() {
+        if *count > 0 {
+          let _ = writeln!(
+            out,
+            "buntime_app_requests_total{{app=\"{}\",class=\"{}xx\"}} {count}",
+            escape(key),
+            i + 1
+          );
+        }
+      }
+    }
+    let _ = writeln!(
+      out,
+      "# HELP buntime_app_request_duration_seconds App request latency."
+    );
+    let _ = writeln!(out, "# TYPE buntime_app_request_duration_seconds histogram");
+    for key in &keys {
+      let figures = &apps[*key];
+      let app = escape(key);
+      for (bound, count) in BUCKETS.iter().zip(figures.buckets) {
+        let _ = writeln!(
+          out,
+          "buntime_app_request_duration_seconds_bucket{{app=\"{app}\",le=\"{bound}\"}} {count}"
+        );
+      }
+      let _ = writeln!(
+        out,
+        "buntime_app_request_duration_seconds_bucket{{app=\"{app}\",le=\"+Inf\"}} {}",
+        figures.requests
+      );
+      let _ = writeln!(
+        out,
+        "buntime_app_request_duration_seconds_sum{{app=\"{app}\"}} {}",
+        figures.seconds
+      );
+      let _ = writeln!(
+        out,
+        "buntime_app_request_duration_seconds_count{{app=\"{app}\"}} {}",
+        figures.requests
+      );
+    }
+    out
+  }
+}
+
+/// Label values escape backslash, quote and newline.
+fn escape(value: &str) -> String {
+  value
+    .replace('\\', "\\\\")
+    .replace('"', "\\\"")
+    .replace('\n', "\\n")
+}

@@ -29,9 +29,10 @@ pub struct WorkerContext {
   pub static_root: PathBuf,
 }
 
-/// The worker's inbox. Taken out while `op_buntime_next_message` waits (only
-/// the serve loop calls it, one call at a time).
-pub struct Inbox(pub Option<mpsc::UnboundedReceiver<WorkerMessage>>);
+/// The worker's inbox. Borrowed only while polled, never across an await,
+/// so the worker can close and drain it while the serve loop waits on it.
+#[derive(Clone)]
+pub struct Inbox(pub Rc<RefCell<mpsc::UnboundedReceiver<WorkerMessage>>>);
 
 /// Signalled by JS once the inbox is closed and every in-flight request has
 /// finished, so the thread can stop even if the app left timers running.
@@ -114,14 +115,8 @@ impl IncomingMessage {
 pub async fn op_buntime_next_message(
   state: Rc<RefCell<OpState>>,
 ) -> Result<IncomingMessage, JsErrorBox> {
-  let mut inbox = state
-    .borrow_mut()
-    .borrow_mut::<Inbox>()
-    .0
-    .take()
-    .ok_or_else(|| JsErrorBox::generic("the serve loop is already waiting"))?;
-  let message = inbox.recv().await;
-  state.borrow_mut().borrow_mut::<Inbox>().0 = Some(inbox);
+  let inbox = state.borrow().borrow::<Inbox>().clone();
+  let message = std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await;
   let job = match message {
     None => return Ok(IncomingMessage::bare("closed")),
     Some(WorkerMessage::Idle) => return Ok(IncomingMessage::bare("idle")),

@@ -4,7 +4,7 @@
 
 mod module_loader;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -259,7 +259,7 @@ async fn run(
       app_root: spec.app_root.clone(),
       static_root,
     });
-    state.put(Inbox(Some(inbox)));
+    state.put(Inbox(Rc::new(RefCell::new(inbox))));
     state.put(InFlight::default());
     state.put(done.clone());
     state.put(crate::ext::permissions::app_permissions());
@@ -373,13 +373,14 @@ fn fail_pending(runtime: &mut JsRuntime, status: u16, message: &str) {
       message: message.to_string(),
     });
   };
+  // Close the inbox first: once a client sees this failure, its next
+  // request must find the worker closed and go to a fresh one.
+  let inbox = state.borrow::<Inbox>().clone();
+  inbox.0.borrow_mut().close();
   state.borrow_mut::<InFlight>().fail_all(fail);
-  if let Some(mut inbox) = state.borrow_mut::<Inbox>().0.take() {
-    inbox.close();
-    while let Ok(msg) = inbox.try_recv() {
-      if let WorkerMessage::Request(job) = msg {
-        fail(job.reply);
-      }
+  while let Ok(msg) = inbox.0.borrow_mut().try_recv() {
+    if let WorkerMessage::Request(job) = msg {
+      fail(job.reply);
     }
   }
 }

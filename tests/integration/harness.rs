@@ -111,6 +111,28 @@ impl Server {
     .await
   }
 
+  /// Asks the server to stop, as a process manager would.
+  pub fn signal_term(&self) {
+    let status = Command::new("kill")
+      .arg("-TERM")
+      .arg(self.child.id().to_string())
+      .status()
+      .unwrap();
+    assert!(status.success());
+  }
+
+  /// Waits for the process to exit; its exit code, or `None` on timeout.
+  pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+      if let Some(status) = self.child.try_wait().unwrap() {
+        return status.code();
+      }
+      std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+  }
+
   pub fn log(&self) -> String {
     std::fs::read_to_string(&self.log).unwrap_or_default()
   }

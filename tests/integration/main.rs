@@ -4,6 +4,7 @@ mod harness;
 
 mod app_contract;
 mod errors;
+mod pool;
 mod resolution;
 mod settings;
 mod static_sites;

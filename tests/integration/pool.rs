@@ -1,0 +1,384 @@
+//! Worker pool lifecycle, limits and live metrics (DESIGN.md §4 "Pool").
+
+use std::time::Duration;
+
+use crate::harness::{Apps, Server};
+
+const COUNTER: &str = "let n = 0; export default { fetch() { return new Response(String(++n)) } }";
+
+async fn metrics(server: &Server) -> serde_json::Value {
+  server.get("/_/metrics").await.json()
+}
+
+#[tokio::test]
+async fn max_requests_rotates_the_worker() {
+  let apps = Apps::new();
+  apps.js("rot/1.0.0", COUNTER).file(
+    "rot/1.0.0/worker.config.json",
+    r#"{ "ttl": 60, "maxRequests": 3 }"#,
+  );
+  let server = Server::start(&apps);
+  let mut seen = Vec::new();
+  for _ in 0..7 {
+    seen.push(server.get("/rot").await.body);
+  }
+  assert_eq!(seen, ["1", "2", "3", "1", "2", "3", "1"]);
+}
+
+#[tokio::test]
+async fn ttl_retires_an_old_worker() {
+  let apps = Apps::new();
+  apps
+    .js("aging/1.0.0", COUNTER)
+    .file("aging/1.0.0/worker.config.json", r#"{ "ttl": 0.5 }"#);
+  let server = Server::start(&apps);
+  assert_eq!(server.get("/aging").await.body, "1");
+  assert_eq!(server.get("/aging").await.body, "2");
+  tokio::time::sleep(Duration::from_millis(700)).await;
+  assert_eq!(server.get("/aging").await.body, "1");
+}
+
+#[tokio::test]
+async fn lru_eviction_keeps_the_pool_within_its_size() {
+  let apps = Apps::new();
+  for app in ["a", "b", "c"] {
+    apps.js(&format!("{app}/1.0.0"), COUNTER).file(
+      &format!("{app}/1.0.0/worker.config.json"),
+      r#"{ "ttl": 60 }"#,
+    );
+  }
+  let server = Server::start_with(&apps, &[("POOL_SIZE", "2")]);
+  assert_eq!(server.get("/a").await.body, "1");
+  assert_eq!(server.get("/b").await.body, "1");
+  assert_eq!(server.get("/a").await.body, "2");
+  // c evicts b, the least recently used.
+  assert_eq!(server.get("/c").await.body, "1");
+  assert_eq!(server.get("/a").await.body, "3");
+  assert_eq!(server.get("/b").await.body, "1");
+  let m = metrics(&server).await;
+  assert_eq!(m["evictions"], 2, "{m}");
+  assert_eq!(m["activeWorkers"], 2, "{m}");
+  let stats = server.get("/_/stats").await.json();
+  let workers = stats["workers"].as_object().unwrap();
+  assert_eq!(workers.len(), 2, "{stats}");
+  assert!(
+    workers.contains_key("a@1.0.0") && workers.contains_key("b@1.0.0"),
+    "{stats}"
+  );
+  assert_eq!(workers["a@1.0.0"]["requestCount"], 3);
+  assert_eq!(workers["a@1.0.0"]["status"], "idle");
+}
+
+#[tokio::test]
+async fn idle_workers_run_on_idle_then_on_terminate_and_retire() {
+  let apps = Apps::new();
+  apps
+    .js(
+      "sleepy/1.0.0",
+      r#"let n = 0;
+      export default {
+        fetch() { return new Response(String(++n)) },
+        onIdle() { console.log("sleepy went idle after " + n) },
+        async onTerminate() { await Bun.sleep(10); console.log("sleepy terminating") },
+      }"#,
+    )
+    .file(
+      "sleepy/1.0.0/worker.config.json",
+      r#"{ "ttl": 60, "idleTimeout": 0.5 }"#,
+    );
+  let server = Server::start(&apps);
+  assert_eq!(server.get("/sleepy").await.body, "1");
+  assert_eq!(server.get("/sleepy").await.body, "2");
+  tokio::time::sleep(Duration::from_millis(1500)).await;
+  let log = server.log();
+  assert!(log.contains("sleepy went idle after 2"), "{log}");
+  assert!(log.contains("sleepy terminating"), "{log}");
+  assert_eq!(metrics(&server).await["activeWorkers"], 0);
+  assert_eq!(server.get("/sleepy").await.body, "1");
+}
+
+#[tokio::test]
+async fn a_busy_loop_is_terminated_and_everything_keeps_serving() {
+  let apps = Apps::new();
+  apps
+    .js(
+      "spin/1.0.0",
+      r#"let n = 0;
+      export default { fetch(req) {
+        n++;
+        if (new URL(req.url).pathname === "/spin") while (true) {}
+        return new Response("fresh " + n);
+      } }"#,
+    )
+    .file(
+      "spin/1.0.0/worker.config.json",
+      r#"{ "ttl": 60, "timeout": 1 }"#,
+    );
+  apps
+    .js("other/1.0.0", COUNTER)
+    .file("other/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  let server = Server::start(&apps);
+  assert_eq!(server.get("/spin").await.body, "fresh 1");
+  let spinning = tokio::spawn({
+    let url = server.url("/spin/spin");
+    let client = server.client.clone();
+    async move { client.get(url).send().await.unwrap() }
+  });
+  // While spin's thread is stuck, other apps answer.
+  tokio::time::sleep(Duration::from_millis(200)).await;
+  for _ in 0..3 {
+    assert_eq!(server.get("/other").await.status, 200);
+  }
+  let stuck = spinning.await.unwrap();
+  assert_eq!(stuck.status(), 504);
+  let body: serde_json::Value = stuck.json().await.unwrap();
+  assert_eq!(body["error"], "Worker timeout after 1000ms");
+  // The stuck worker is replaced: the next request gets a fresh one.
+  let mut reply = String::new();
+  for _ in 0..20 {
+    reply = server.get("/spin").await.body;
+    if reply == "fresh 1" {
+      break;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+  }
+  assert_eq!(reply, "fresh 1");
+  assert!(server.log().contains("stuck in synchronous code"));
+}
+
+#[tokio::test]
+async fn a_heap_bomb_stops_only_its_worker() {
+  let apps = Apps::new();
+  apps
+    .js(
+      "bomb/1.0.0",
+      r#"const keep = [];
+      export default { fetch(req) {
+        if (new URL(req.url).pathname === "/bomb") while (true) keep.push(new Array(1e6).fill(1.5));
+        return new Response("fine");
+      } }"#,
+    )
+    .file(
+      "bomb/1.0.0/worker.config.json",
+      r#"{ "ttl": 60, "lowMemory": true }"#,
+    );
+  apps.js("other/1.0.0", COUNTER);
+  let server = Server::start_with(&apps, &[("WORKER_HEAP_MB", "64")]);
+  let reply = server.get("/bomb/bomb").await;
+  assert_eq!(reply.status, 503, "{}", reply.body);
+  assert_eq!(
+    reply.error(),
+    "Worker exceeded its memory limit and was stopped"
+  );
+  assert_eq!(server.get("/bomb").await.body, "fine");
+  assert_eq!(server.get("/other").await.body, "1");
+  assert!(
+    metrics(&server).await["totalWorkersFailed"]
+      .as_u64()
+      .unwrap()
+      >= 1
+  );
+}
+
+#[tokio::test]
+async fn a_full_pool_of_busy_workers_queues_then_answers_503() {
+  let apps = Apps::new();
+  let slow =
+    "export default { async fetch() { await Bun.sleep(1500); return new Response('slow') } }";
+  apps
+    .js("slow/1.0.0", slow)
+    .file("slow/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  apps.js("quick/1.0.0", COUNTER).file(
+    "quick/1.0.0/worker.config.json",
+    r#"{ "ttl": 60, "timeout": 0.5 }"#,
+  );
+  apps.js("patient/1.0.0", COUNTER).file(
+    "patient/1.0.0/worker.config.json",
+    r#"{ "ttl": 60, "timeout": 5 }"#,
+  );
+  let server = Server::start_with(&apps, &[("POOL_SIZE", "1")]);
+  let busy = tokio::spawn({
+    let (client, url) = (server.client.clone(), server.url("/slow"));
+    async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+  });
+  tokio::time::sleep(Duration::from_millis(300)).await;
+  let rejected = server.get("/quick").await;
+  assert_eq!(rejected.status, 503, "{}", rejected.body);
+  assert!(rejected.error().contains("busy"), "{}", rejected.body);
+  // A request with a longer timeout waits for the slot and gets it.
+  let waiting = tokio::spawn({
+    let (client, url) = (server.client.clone(), server.url("/patient"));
+    async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+  });
+  tokio::time::sleep(Duration::from_millis(200)).await;
+  assert_eq!(metrics(&server).await["queueSize"], 1);
+  assert_eq!(busy.await.unwrap(), "slow");
+  assert_eq!(waiting.await.unwrap(), "1");
+}
+
+#[tokio::test]
+async fn metrics_and_stats_follow_the_contract() {
+  let apps = Apps::new();
+  apps
+    .js("m/1.0.0", COUNTER)
+    .file("m/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  let server = Server::start(&apps);
+  for _ in 0..4 {
+    server.get("/m").await;
+  }
+  let m = metrics(&server).await;
+  for key in [
+    "activeWorkers",
+    "avgResponseTimeMs",
+    "evictions",
+    "hitRate",
+    "hits",
+    "memoryUsageMB",
+    "misses",
+    "requestsPerSecond",
+    "totalRequests",
+    "totalWorkersFailed",
+    "totalWorkersCreated",
+    "uptimeMs",
+    "queueSize",
+  ] {
+    assert!(m[key].is_number(), "{key} missing in {m}");
+  }
+  assert_eq!(m.as_object().unwrap().len(), 13);
+  assert_eq!(m["totalRequests"], 4);
+  assert_eq!(m["hits"], 3);
+  assert_eq!(m["misses"], 1);
+  assert_eq!(m["hitRate"], 75.0);
+  assert!(m["memoryUsageMB"].as_f64().unwrap() > 1.0);
+  let stats = server.get("/_/stats").await.json();
+  assert_eq!(stats["pool"]["totalRequests"], 4);
+  let worker = &stats["workers"]["m@1.0.0"];
+  for key in ["age", "idle", "requestCount", "status"] {
+    assert!(!worker[key].is_null(), "{key} missing in {stats}");
+  }
+}
+
+#[tokio::test]
+async fn sse_sends_stats_every_second() {
+  use futures::StreamExt;
+  let apps = Apps::new();
+  apps.js("m/1.0.0", COUNTER);
+  let server = Server::start(&apps);
+  let response = server
+    .client
+    .get(server.url("/_/sse"))
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(response.headers()["content-type"], "text/event-stream");
+  let mut stream = response.bytes_stream();
+  let mut text = String::new();
+  let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+  while text.matches("data: ").count() < 2 {
+    let chunk = tokio::time::timeout_at(deadline, stream.next())
+      .await
+      .expect("two events within 3 s");
+    text.push_str(std::str::from_utf8(&chunk.unwrap().unwrap()).unwrap());
+  }
+  let first = text.split("data: ").nth(1).unwrap().lines().next().unwrap();
+  let json: serde_json::Value = serde_json::from_str(first).unwrap();
+  assert!(
+    json["pool"]["uptimeMs"].is_number() && json["workers"].is_object(),
+    "{json}"
+  );
+}
+
+#[tokio::test]
+async fn prometheus_exposition_parses() {
+  let apps = Apps::new();
+  apps.js("m/1.0.0", COUNTER);
+  let server = Server::start(&apps);
+  server.get("/m").await;
+  server.get("/m/x").await;
+  let reply = server.get("/_/metrics/prometheus").await;
+  assert!(reply
+    .header("content-type")
+    .starts_with("text/plain; version=0.0.4"));
+  let mut samples = std::collections::HashMap::new();
+  for line in reply.body.lines() {
+    if line.starts_with('#') {
+      let parts: Vec<&str> = line.splitn(4, ' ').collect();
+      assert!(matches!(parts[1], "HELP" | "TYPE"), "{line}");
+      continue;
+    }
+    let (name, value) = line
+      .rsplit_once(' ')
+      .unwrap_or_else(|| panic!("bad line {line:?}"));
+    let value: f64 = value
+      .parse()
+      .unwrap_or_else(|_| panic!("bad value in {line:?}"));
+    samples.insert(name.to_string(), value);
+  }
+  assert_eq!(samples["buntime_requests_total"], 2.0);
+  assert_eq!(
+    samples[r#"buntime_app_requests_total{app="m@1.0.0",class="2xx"}"#],
+    2.0
+  );
+  assert_eq!(
+    samples[r#"buntime_app_request_duration_seconds_count{app="m@1.0.0"}"#],
+    2.0
+  );
+  assert_eq!(
+    samples[r#"buntime_app_request_duration_seconds_bucket{app="m@1.0.0",le="+Inf"}"#],
+    2.0
+  );
+}
+
+#[tokio::test]
+async fn internal_routes_need_the_admin_token_when_set() {
+  let apps = Apps::new();
+  let server = Server::start_with(&apps, &[("ADMIN_TOKEN", "s3cret")]);
+  let denied = server.get("/_/metrics").await;
+  assert_eq!(denied.status, 401);
+  assert_eq!(denied.error(), "Missing or wrong bearer token");
+  let wrong = server
+    .client
+    .get(server.url("/_/stats"))
+    .bearer_auth("nope")
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(wrong.status(), 401);
+  let ok = server
+    .client
+    .get(server.url("/_/metrics"))
+    .bearer_auth("s3cret")
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn shutdown_drains_in_flight_requests_and_exits_cleanly() {
+  let apps = Apps::new();
+  apps
+    .js(
+      "slow/1.0.0",
+      r#"export default {
+        async fetch() { await Bun.sleep(800); return new Response("finished") },
+        onTerminate() { console.log("slow onTerminate ran") },
+      }"#,
+    )
+    .file("slow/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  let mut server = Server::start(&apps);
+  let in_flight = tokio::spawn({
+    let (client, url) = (server.client.clone(), server.url("/slow"));
+    async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+  });
+  tokio::time::sleep(Duration::from_millis(200)).await;
+  server.signal_term();
+  assert_eq!(in_flight.await.unwrap(), "finished");
+  let status = server.wait_exit(Duration::from_secs(10));
+  assert_eq!(status, Some(0), "{}", server.log());
+  assert!(
+    server.log().contains("slow onTerminate ran"),
+    "{}",
+    server.log()
+  );
+}

@@ -9,7 +9,7 @@ fn main() {
     )
     .with_writer(std::io::stderr)
     .init();
-  worker::init_v8();
+  worker::init_v8(&settings.v8_flags);
   let runtime = tokio::runtime::Builder::new_multi_thread()
     .enable_all()
     .build()

@@ -75,6 +75,11 @@ pub struct Settings {
   #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 10)]
   pub shutdown_grace: u64,
 
+  /// Extra V8 flags, space-separated (for experiments, e.g.
+  /// "--max-lazy --single-threaded-gc").
+  #[arg(long, env = "V8_FLAGS", default_value = "")]
+  pub v8_flags: String,
+
   /// V8 heap limit per isolate, in MB (halved for `lowMemory` apps).
   #[arg(long, env = "WORKER_HEAP_MB", default_value_t = 128, value_parser = clap::value_parser!(u64).range(8..=16384))]
   pub worker_heap_mb: u64,

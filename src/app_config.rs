@@ -15,6 +15,8 @@ pub const ENTRYPOINT_CANDIDATES: [&str; 4] = ["index.html", "index.ts", "index.j
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppConfig {
+  /// Where it was read from, for error messages.
+  pub source: &'static str,
   pub entrypoint: Option<String>,
   pub timeout: Duration,
   pub ttl: Duration,
@@ -30,6 +32,7 @@ pub struct AppConfig {
 impl Default for AppConfig {
   fn default() -> Self {
     Self {
+      source: "defaults",
       entrypoint: None,
       timeout: Duration::from_secs(30),
       ttl: Duration::ZERO,
@@ -71,8 +74,11 @@ fn seconds(
   Ok(Duration::from_secs_f64(n))
 }
 
-fn from_object(file: &str, object: &Map<String, Value>) -> Result<AppConfig, ConfigError> {
-  let mut config = AppConfig::default();
+fn from_object(file: &'static str, object: &Map<String, Value>) -> Result<AppConfig, ConfigError> {
+  let mut config = AppConfig {
+    source: file,
+    ..AppConfig::default()
+  };
   let err = |message: String| ConfigError {
     file: file.into(),
     message,

@@ -13,6 +13,7 @@ pub mod http_error;
 pub mod internal;
 pub mod metrics;
 pub mod pool;
+pub mod proxy;
 pub mod resolver;
 pub mod server;
 pub mod settings;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -26,17 +26,19 @@ use crate::http_error::json_error;
 use crate::internal;
 use crate::metrics::Metrics;
 use crate::pool::{Dispatched, Pool, PoolError};
+use crate::proxy::{self, ProxyRules};
 use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
 use crate::settings::Settings;
 use crate::worker::WorkerSpec;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// An app version ready to dispatch to: its config and what its workers run.
+/// An app version ready to dispatch to: its config, its proxy rules and
+/// what its workers run (`None` for a proxy-only app without entrypoint).
 struct LoadedApp {
   config: AppConfig,
-  kind: EntryKind,
-  spec: Arc<WorkerSpec>,
+  proxy: Option<ProxyRules>,
+  entry: Option<(EntryKind, Arc<WorkerSpec>)>,
 }
 
 type LoadedConfig = Result<LoadedApp, ConfigError>;
@@ -75,6 +77,46 @@ impl AppState {
     state
   }
 
+  fn read_app(&self, app: &ResolvedApp) -> LoadedConfig {
+    let config = app_config::load(&app.dir)?;
+    let proxy = match &config.proxy {
+      None => None,
+      Some(rules) => Some(
+        ProxyRules::compile(rules, |name| std::env::var(name).ok()).map_err(|message| {
+          ConfigError {
+            file: config.source.to_string(),
+            message,
+          }
+        })?,
+      ),
+    };
+    let entry = match app_config::find_entrypoint(&app.dir, &config) {
+      Ok(entry) => entry,
+      // A folder with proxy rules and nothing else is a proxy-only app.
+      Err(_) if proxy.is_some() && config.entrypoint.is_none() => {
+        return Ok(LoadedApp {
+          config,
+          proxy,
+          entry: None,
+        });
+      }
+      Err(err) => return Err(err),
+    };
+    let spec = Arc::new(WorkerSpec {
+      key: app.key(),
+      app_root: entry.root.clone(),
+      is_static: entry.kind == EntryKind::Static,
+      entry: entry.path,
+      env: config.env.clone(),
+      heap_limit_bytes: heap_limit(&self.settings, &config),
+    });
+    Ok(LoadedApp {
+      config,
+      proxy,
+      entry: Some((entry.kind, spec)),
+    })
+  }
+
   pub(crate) fn admin_token(&self) -> Option<&str> {
     self
       .settings
@@ -89,22 +131,7 @@ impl AppState {
         return loaded;
       }
     }
-    let loaded = Arc::new(app_config::load(&app.dir).and_then(|config| {
-      let entry = app_config::find_entrypoint(&app.dir, &config)?;
-      let spec = Arc::new(WorkerSpec {
-        key: app.key(),
-        app_root: entry.root.clone(),
-        is_static: entry.kind == EntryKind::Static,
-        entry: entry.path,
-        env: config.env.clone(),
-        heap_limit_bytes: heap_limit(&self.settings, &config),
-      });
-      Ok(LoadedApp {
-        config,
-        kind: entry.kind,
-        spec,
-      })
-    }));
+    let loaded = Arc::new(self.read_app(app));
     self
       .configs
       .insert(app.dir.clone(), (Instant::now(), loaded.clone()));
@@ -224,7 +251,11 @@ async fn run_app(
     return not_found();
   };
   let loaded = state.load(&app);
-  let LoadedApp { config, kind, spec } = match loaded.as_ref() {
+  let LoadedApp {
+    config,
+    proxy,
+    entry,
+  } = match loaded.as_ref() {
     Ok(loaded) => loaded,
     Err(err) => {
       tracing::warn!(app = %app.key(), "bad app config: {err}");
@@ -233,6 +264,27 @@ async fn run_app(
         format!("Invalid app config: {err}"),
       );
     }
+  };
+  if let Some((rule, url)) = proxy
+    .as_ref()
+    .and_then(|rules| rules.route(app_path, request.uri().query()))
+  {
+    let started = Instant::now();
+    let client = request
+      .extensions()
+      .get::<ConnectInfo<SocketAddr>>()
+      .map(|info| info.0);
+    let response = proxy::forward(rule, url, request, client, config.timeout).await;
+    state
+      .metrics
+      .record(&app.key(), response.status().as_u16(), started.elapsed());
+    return response;
+  }
+  let Some((kind, spec)) = entry else {
+    return json_error(
+      StatusCode::NOT_FOUND,
+      format!("No proxy rule matches {app_path}"),
+    );
   };
   if kind == &EntryKind::TypeScript {
     return json_error(

@@ -5,6 +5,7 @@ mod harness;
 mod app_contract;
 mod errors;
 mod pool;
+mod proxy;
 mod resolution;
 mod settings;
 mod static_sites;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Proxy overhead: wrk against an upstream directly and through a Buntime
+# proxy rule, same run. Prints medians of ROUNDS rounds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+cargo build --release --example upstream -q
+BIN=target/release/buntime-embedded
+[ -x "$BIN" ] || { echo "build first: cargo build --release"; exit 1; }
+dir=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
+mkdir -p "$dir/gw/1.0.0"
+echo '{ "proxy": { "^/(.*)$": { "target": "http://127.0.0.1:18300", "rewrite": "/$1" } } }' > "$dir/gw/1.0.0/worker.config.json"
+target/release/examples/upstream 18300 & pids+=($!)
+APPS_DIR=$dir PORT=18301 RUST_LOG=warn "$BIN" >/dev/null 2>&1 & pids+=($!)
+for _ in $(seq 100); do curl -sf http://127.0.0.1:18301/gw/x -o /dev/null && break; sleep 0.1; done
+run() {
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 } END { printf "%.0f %.3f\n", rps, p99 }'
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+direct=(); proxied=()
+for _ in $(seq "$ROUNDS"); do
+  direct+=("$(run http://127.0.0.1:18300/hello)")
+  proxied+=("$(run http://127.0.0.1:18301/gw/hello)")
+done
+d_rps=$(printf '%s\n' "${direct[@]}" | cut -d' ' -f1 | median); d_p99=$(printf '%s\n' "${direct[@]}" | cut -d' ' -f2 | median)
+p_rps=$(printf '%s\n' "${proxied[@]}" | cut -d' ' -f1 | median); p_p99=$(printf '%s\n' "${proxied[@]}" | cut -d' ' -f2 | median)
+echo "upstream direct:  $d_rps req/s  p99 $d_p99 ms"
+echo "through proxy:    $p_rps req/s  p99 $p_p99 ms"
+awk -v p="$p_rps" -v d="$d_rps" -v pp="$p_p99" -v dp="$d_p99" 'BEGIN { printf "ratio %.2fx, added p99 %.3f ms\n", p / d, pp - dp }'

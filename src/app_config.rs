@@ -247,3 +247,32 @@ pub fn find_entrypoint(dir: &Path, config: &AppConfig) -> Result<Entrypoint, Con
     },
   })
 }
+
+/// The app's own `.env` file: `KEY=value` lines, `#` comments, optional
+/// `export ` prefix and matching quotes around the value. Missing → empty.
+pub fn read_dotenv(dir: &Path) -> BTreeMap<String, String> {
+  let Ok(text) = std::fs::read_to_string(dir.join(".env")) else {
+    return BTreeMap::new();
+  };
+  text
+    .lines()
+    .filter_map(|line| {
+      let line = line.trim();
+      if line.is_empty() || line.starts_with('#') {
+        return None;
+      }
+      let line = line.strip_prefix("export ").unwrap_or(line);
+      let (key, value) = line.split_once('=')?;
+      let key = key.trim();
+      if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+      }
+      let value = value.trim();
+      let unquoted = ['"', '\'']
+        .iter()
+        .find_map(|q| value.strip_prefix(*q).and_then(|v| v.strip_suffix(*q)))
+        .unwrap_or(value);
+      Some((key.to_string(), unquoted.to_string()))
+    })
+    .collect()
+}

@@ -29,6 +29,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     .route("/metrics/prometheus", get(prometheus))
     .route("/stats", get(stats))
     .route("/sse", get(sse))
+    .nest("/deployments", crate::deployments::router())
     .fallback(|| async { json_error(StatusCode::NOT_FOUND, "No such internal route") })
     .layer(middleware::from_fn_with_state(state, guard))
 }

@@ -7,6 +7,7 @@
 //! ops in [`ext`], where `runtime-js/` hands it to the app.
 
 pub mod app_config;
+pub mod deployments;
 pub mod ext;
 pub mod html_base;
 pub mod http_error;

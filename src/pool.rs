@@ -352,6 +352,18 @@ impl Pool {
     self.slot_freed.notify_waiters();
   }
 
+  /// Retires every worker of app `name` (its files changed): in-flight
+  /// requests finish on the old code, the next request loads the new.
+  pub fn retire_app(&self, name: &str) {
+    let prefix = format!("{name}@");
+    self
+      .workers
+      .lock()
+      .unwrap()
+      .retain(|key, _| !key.starts_with(&prefix));
+    self.slot_freed.notify_waiters();
+  }
+
   /// Retires every worker (shutdown): in-flight requests finish, then each
   /// app's `onTerminate()` runs.
   pub fn retire_all(&self) {

@@ -144,6 +144,11 @@ impl Resolver {
     versions
   }
 
+  /// Drops the cached listing of `name` (its folder changed).
+  pub fn forget(&self, name: &str) {
+    self.listings.remove(name);
+  }
+
   /// Whether `name` has at least one version folder.
   pub fn exists(&self, name: &str) -> bool {
     is_valid_app_name(name) && !self.versions(name).is_empty()

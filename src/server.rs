@@ -1,6 +1,7 @@
 //! The HTTP front end: `/` answers the version (or the shell app),
 //! `/<app>[@range]/...` goes to that app's worker.
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use tokio::sync::{oneshot, watch};
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app_config::{self, AppConfig, ConfigError, EntryKind};
+use crate::deployments::UploadLimits;
 use crate::ext::protocol::{Reply, RequestJob, ResponseBody, ResponseHead};
 use crate::html_base::inject_base;
 use crate::http_error::json_error;
@@ -53,6 +55,50 @@ pub struct AppState {
   /// App folder → its parsed config and worker spec, re-read when older
   /// than a second (so edits and redeploys show up without a restart).
   configs: Cache<PathBuf, (Instant, Arc<LoadedConfig>)>,
+  /// Kept alive for as long as the state: dropping it stops watching.
+  watcher: std::sync::Mutex<Option<notify::RecommendedWatcher>>,
+}
+
+/// Reloads apps whose files change on disk (hot reload).
+fn watch_apps(state: &Arc<AppState>) {
+  use notify::event::{EventKind, ModifyKind};
+  use notify::Watcher;
+  let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
+  let handler = move |event: notify::Result<notify::Event>| {
+    let Ok(event) = event else { return };
+    let relevant = match event.kind {
+      EventKind::Create(_) | EventKind::Remove(_) => true,
+      EventKind::Modify(ModifyKind::Metadata(_)) => false,
+      EventKind::Modify(_) => true,
+      _ => false,
+    };
+    if relevant {
+      for path in event.paths {
+        let _ = tx.send(path);
+      }
+    }
+  };
+  let watcher = notify::recommended_watcher(handler).and_then(|mut watcher| {
+    watcher.watch(&state.settings.apps_dir, notify::RecursiveMode::Recursive)?;
+    Ok(watcher)
+  });
+  match watcher {
+    Ok(watcher) => *state.watcher.lock().unwrap() = Some(watcher),
+    Err(err) => {
+      tracing::warn!(
+        "cannot watch {} for changes: {err}",
+        state.settings.apps_dir.display()
+      );
+      return;
+    }
+  }
+  let state = Arc::downgrade(state);
+  tokio::spawn(async move {
+    while let Some(path) = rx.recv().await {
+      let Some(state) = state.upgrade() else { return };
+      state.app_changed(&path);
+    }
+  });
 }
 
 impl AppState {
@@ -70,10 +116,14 @@ impl AppState {
         (settings.worker_heap_mb as usize) << 20,
       ),
       configs: Cache::new(1024),
+      watcher: std::sync::Mutex::new(None),
       settings,
     });
     state.pool.start();
     internal::spawn_stats_feed(&state, feed_tx);
+    if state.settings.watch {
+      watch_apps(&state);
+    }
     state
   }
 
@@ -107,7 +157,7 @@ impl AppState {
       app_root: entry.root.clone(),
       is_static: entry.kind == EntryKind::Static,
       entry: entry.path,
-      env: config.env.clone(),
+      env: self.app_env(&app.dir, &config),
       heap_limit_bytes: heap_limit(&self.settings, &config),
     });
     Ok(LoadedApp {
@@ -115,6 +165,63 @@ impl AppState {
       proxy,
       entry: Some((entry.kind, spec)),
     })
+  }
+
+  /// What the app sees in `Bun.env`: allow-listed server variables, then
+  /// its `.env` file, then its config's `env` (later ones win). Never the
+  /// admin token.
+  fn app_env(&self, dir: &std::path::Path, config: &AppConfig) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = self
+      .settings
+      .app_env_allow
+      .iter()
+      .filter(|name| !name.is_empty() && name.as_str() != "ADMIN_TOKEN")
+      .filter_map(|name| Some((name.clone(), std::env::var(name).ok()?)))
+      .collect();
+    env.extend(app_config::read_dotenv(dir));
+    env.extend(config.env.clone());
+    env.remove("ADMIN_TOKEN");
+    env
+  }
+
+  pub(crate) fn apps_dir(&self) -> &std::path::Path {
+    &self.settings.apps_dir
+  }
+
+  pub(crate) fn upload_limits(&self) -> UploadLimits {
+    UploadLimits {
+      max_upload_bytes: self.settings.max_upload_mb << 20,
+      max_zip_entries: self.settings.max_zip_entries,
+      max_unpacked_bytes: self.settings.max_unpacked_mb << 20,
+    }
+  }
+
+  /// Something under `path` changed (deployments API or on disk): forget
+  /// cached listings and configs, and retire the app's workers so the next
+  /// request runs the new code.
+  pub(crate) fn app_changed(&self, path: &std::path::Path) {
+    let root = self
+      .settings
+      .apps_dir
+      .canonicalize()
+      .unwrap_or_else(|_| self.settings.apps_dir.clone());
+    let relative = path
+      .strip_prefix(&root)
+      .or_else(|_| path.strip_prefix(&self.settings.apps_dir));
+    let Some(name) = relative
+      .ok()
+      .and_then(|r| r.components().next())
+      .and_then(|c| c.as_os_str().to_str())
+    else {
+      return;
+    };
+    if name.starts_with('.') {
+      return;
+    }
+    self.resolver.forget(name);
+    self.configs.clear();
+    self.pool.retire_app(name);
+    tracing::debug!(app = %name, "files changed: reloading");
   }
 
   pub(crate) fn admin_token(&self) -> Option<&str> {
@@ -158,6 +265,11 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
   );
   // Tests and scripts wait for this line on stdout.
   println!("listening on http://{local}");
+  if settings.admin_token.as_deref().is_some_and(|t| !t.is_empty()) {
+    tracing::info!("internal routes /_/: bearer token required (ADMIN_TOKEN)");
+  } else {
+    tracing::info!("internal routes /_/: loopback clients only (set ADMIN_TOKEN to allow others)");
+  }
   let grace = Duration::from_secs(settings.shutdown_grace);
   let state = AppState::new(settings);
   let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

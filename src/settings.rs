@@ -71,6 +71,27 @@ pub struct Settings {
   #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
   pub admin_token: Option<String>,
 
+  /// Largest upload accepted by `/_/deployments/upload`, in MB.
+  #[arg(long, env = "MAX_UPLOAD_MB", default_value_t = 100)]
+  pub max_upload_mb: u64,
+
+  /// Most entries in an uploaded zip.
+  #[arg(long, env = "MAX_ZIP_ENTRIES", default_value_t = 10_000)]
+  pub max_zip_entries: usize,
+
+  /// Most bytes an uploaded zip may unpack to, in MB (zip bombs).
+  #[arg(long, env = "MAX_UNPACKED_MB", default_value_t = 1024)]
+  pub max_unpacked_mb: u64,
+
+  /// Server environment variables apps may see in `Bun.env`, comma-separated
+  /// (never ADMIN_TOKEN).
+  #[arg(long, env = "APP_ENV_ALLOW", value_delimiter = ',', default_value = "")]
+  pub app_env_allow: Vec<String>,
+
+  /// Watch APPS_DIR and reload apps whose files change.
+  #[arg(long, env = "WATCH", default_value_t = true, action = clap::ArgAction::Set)]
+  pub watch: bool,
+
   /// Seconds to let in-flight requests finish on SIGINT/SIGTERM.
   #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 10)]
   pub shutdown_grace: u64,

@@ -88,7 +88,17 @@ fn resolve(apps_dir: &Path, relative: &str) -> Result<Resolved, ApiError> {
   let mut path = root.clone();
   for component in Path::new(relative).components() {
     match component {
-      Component::Normal(part) => path.push(part),
+      Component::Normal(part) => {
+        // A name that decodes to a traversal is refused too: some client
+        // on the way may decode it later.
+        let decoded = percent_encoding::percent_decode(part.as_encoded_bytes()).decode_utf8_lossy();
+        if decoded == ".." || decoded == "." || decoded.contains(['/', '\\']) {
+          return Err(bad_path(format!(
+            "Path {relative:?} leaves the apps folder"
+          )));
+        }
+        path.push(part)
+      }
       Component::CurDir => {}
       _ => {
         return Err(bad_path(format!(
@@ -396,6 +406,13 @@ fn extract_zip(archive: &Path, into: &Path, limits: UploadLimits) -> Result<Vec<
       .by_index(i)
       .map_err(|err| refuse(format!("Unreadable entry: {err}")))?;
     let raw_name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+    let absolute = raw_name.starts_with(['/', '\\']) || raw_name.get(1..2) == Some(":");
+    let traversal = raw_name.split(['/', '\\']).any(|part| part == "..");
+    if absolute || traversal {
+      return Err(refuse(format!(
+        "Entry {raw_name:?} would be written outside the folder"
+      )));
+    }
     let Some(relative) = entry.enclosed_name() else {
       return Err(refuse(format!(
         "Entry {raw_name:?} would be written outside the folder"

@@ -265,7 +265,11 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
   );
   // Tests and scripts wait for this line on stdout.
   println!("listening on http://{local}");
-  if settings.admin_token.as_deref().is_some_and(|t| !t.is_empty()) {
+  if settings
+    .admin_token
+    .as_deref()
+    .is_some_and(|t| !t.is_empty())
+  {
     tracing::info!("internal routes /_/: bearer token required (ADMIN_TOKEN)");
   } else {
     tracing::info!("internal routes /_/: loopback clients only (set ADMIN_TOKEN to allow others)");

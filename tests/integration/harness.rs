@@ -7,23 +7,34 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub struct Apps {
-  dir: tempfile::TempDir,
+  dir: PathBuf,
+  _temp: Option<tempfile::TempDir>,
 }
 
 impl Apps {
   pub fn new() -> Self {
+    let temp = tempfile::tempdir().expect("temp dir");
     Self {
-      dir: tempfile::tempdir().expect("temp dir"),
+      dir: temp.path().to_path_buf(),
+      _temp: Some(temp),
+    }
+  }
+
+  /// An apps folder the test made itself (and cleans up).
+  pub fn at(dir: &Path) -> Self {
+    Self {
+      dir: dir.to_path_buf(),
+      _temp: None,
     }
   }
 
   pub fn path(&self) -> &Path {
-    self.dir.path()
+    &self.dir
   }
 
   /// Writes `contents` at `relative` (folders created as needed).
   pub fn file(&self, relative: &str, contents: impl AsRef<[u8]>) -> &Self {
-    let path = self.dir.path().join(relative);
+    let path = self.dir.join(relative);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, contents).unwrap();
     self

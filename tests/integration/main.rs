@@ -3,6 +3,7 @@
 mod harness;
 
 mod app_contract;
+mod deployments;
 mod errors;
 mod pool;
 mod proxy;

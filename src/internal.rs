@@ -44,35 +44,45 @@ fn same_token(given: &[u8], expected: &[u8]) -> bool {
       == 0
 }
 
-async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-  match state.admin_token() {
+/// Who may call `/_/`: with a token, whoever presents it (401 otherwise);
+/// without one, loopback peers only (403 otherwise). `None` = allowed.
+pub fn access_denied(
+  token: Option<&str>,
+  authorization: Option<&str>,
+  peer: Option<SocketAddr>,
+) -> Option<(StatusCode, &'static str)> {
+  match token {
     Some(token) => {
-      let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+      let given = authorization
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-      if !same_token(given.as_bytes(), token.as_bytes()) {
-        let mut response = json_error(StatusCode::UNAUTHORIZED, "Missing or wrong bearer token");
-        response
-          .headers_mut()
-          .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return response;
-      }
+      (!same_token(given.as_bytes(), token.as_bytes()))
+        .then_some((StatusCode::UNAUTHORIZED, "Missing or wrong bearer token"))
     }
-    None => {
-      let loopback = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
-      if !loopback {
-        return json_error(
-          StatusCode::FORBIDDEN,
-          "Internal routes answer loopback clients only (set ADMIN_TOKEN)",
-        );
-      }
+    None => (!peer.is_some_and(|addr| addr.ip().is_loopback())).then_some((
+      StatusCode::FORBIDDEN,
+      "Internal routes answer loopback clients only (set ADMIN_TOKEN)",
+    )),
+  }
+}
+
+async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+  let authorization = request
+    .headers()
+    .get(header::AUTHORIZATION)
+    .and_then(|v| v.to_str().ok());
+  let peer = request
+    .extensions()
+    .get::<ConnectInfo<SocketAddr>>()
+    .map(|info| info.0);
+  if let Some((status, message)) = access_denied(state.admin_token(), authorization, peer) {
+    let mut response = json_error(status, message);
+    if status == StatusCode::UNAUTHORIZED {
+      response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
+    return response;
   }
   next.run(request).await
 }

@@ -10,6 +10,10 @@ fn main() {
     .with_writer(std::io::stderr)
     .init();
   worker::init_v8(&settings.v8_flags);
+  buntime_embedded::ext::BLOCK_PRIVATE_FETCH.store(
+    settings.block_private_fetch,
+    std::sync::atomic::Ordering::Relaxed,
+  );
   let runtime = tokio::runtime::Builder::new_multi_thread()
     .enable_all()
     .build()

@@ -88,6 +88,10 @@ pub struct Settings {
   #[arg(long, env = "APP_ENV_ALLOW", value_delimiter = ',', default_value = "")]
   pub app_env_allow: Vec<String>,
 
+  /// Refuse app `fetch` calls to loopback and private addresses.
+  #[arg(long, env = "BLOCK_PRIVATE_FETCH", default_value_t = false, action = clap::ArgAction::Set)]
+  pub block_private_fetch: bool,
+
   /// Watch APPS_DIR and reload apps whose files change.
   #[arg(long, env = "WATCH", default_value_t = true, action = clap::ArgAction::Set)]
   pub watch: bool,

@@ -421,3 +421,76 @@ fn urlencode(text: &str) -> String {
     })
     .collect()
 }
+
+#[test]
+fn internal_routes_refuse_other_peers_without_a_token() {
+  use buntime_embedded::internal::access_denied;
+  let remote: std::net::SocketAddr = "10.1.2.3:5000".parse().unwrap();
+  let local: std::net::SocketAddr = "127.0.0.1:5000".parse().unwrap();
+  let local6: std::net::SocketAddr = "[::1]:5000".parse().unwrap();
+  assert_eq!(
+    access_denied(None, None, Some(remote)).map(|d| d.0.as_u16()),
+    Some(403)
+  );
+  assert_eq!(
+    access_denied(None, None, None).map(|d| d.0.as_u16()),
+    Some(403)
+  );
+  assert_eq!(access_denied(None, None, Some(local)), None);
+  assert_eq!(access_denied(None, None, Some(local6)), None);
+  // With a token, the address does not matter; the token does.
+  assert_eq!(
+    access_denied(Some("t"), Some("Bearer t"), Some(remote)),
+    None
+  );
+  assert_eq!(
+    access_denied(Some("t"), Some("Bearer x"), Some(local)).map(|d| d.0.as_u16()),
+    Some(401)
+  );
+  assert_eq!(
+    access_denied(Some("t"), None, Some(local)).map(|d| d.0.as_u16()),
+    Some(401)
+  );
+}
+
+#[tokio::test]
+async fn apps_cannot_read_host_files_or_reach_private_addresses_when_blocked() {
+  let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+  let port = upstream.local_addr().unwrap().port();
+  let router = axum::Router::new().fallback(|| async { "internal service" });
+  tokio::spawn(async move { axum::serve(upstream, router).await.unwrap() });
+  let apps = Apps::new();
+  apps.file("other/1.0.0/secret.txt", "other app's secret");
+  apps.js(
+    "nosy/1.0.0",
+    &format!(
+      r#"export default {{ async fetch(req) {{
+        const path = new URL(req.url).pathname;
+        const attempt = async (f) => {{ try {{ return await f(); }} catch (e) {{ return "refused: " + e.message; }} }};
+        if (path === "/files") return Response.json({{
+          passwd: await attempt(() => Bun.file("/etc/passwd").text()),
+          sibling: await attempt(() => Bun.file("../../other/1.0.0/secret.txt").text()),
+          imported: await attempt(() => import("/etc/passwd")),
+        }});
+        return new Response(await attempt(async () => (await fetch("http://127.0.0.1:{port}/")).text()));
+      }} }}"#
+    ),
+  );
+  let open = Server::start(&apps);
+  assert_eq!(open.get("/nosy/fetch").await.body, "internal service");
+  let files = open.get("/nosy/files").await.json();
+  for key in ["passwd", "sibling", "imported"] {
+    let value = files[key].as_str().unwrap_or_default();
+    assert!(value.starts_with("refused: "), "{key}: {value}");
+    assert!(
+      !value.contains("root:") && !value.contains("other app's secret"),
+      "{key}: {value}"
+    );
+  }
+  let blocked = Server::start_with(&apps, &[("BLOCK_PRIVATE_FETCH", "true")]);
+  let reply = blocked.get("/nosy/fetch").await.body;
+  assert!(
+    reply.contains("private and loopback addresses are blocked"),
+    "{reply}"
+  );
+}

@@ -30,6 +30,8 @@ const SWEEP_INTERVAL: Duration = Duration::from_millis(250);
 
 pub struct PooledWorker {
   handle: WorkerHandle,
+  /// Its isolate's heap limit, counted against the pool's heap budget.
+  heap_limit_bytes: usize,
   config: AppConfig,
   last_used: Mutex<Instant>,
   requests: AtomicU64,
@@ -37,9 +39,10 @@ pub struct PooledWorker {
 }
 
 impl PooledWorker {
-  fn new(handle: WorkerHandle, config: AppConfig) -> Self {
+  fn new(handle: WorkerHandle, config: AppConfig, heap_limit_bytes: usize) -> Self {
     Self {
       handle,
+      heap_limit_bytes,
       config,
       last_used: Mutex::new(Instant::now()),
       requests: AtomicU64::new(0),
@@ -168,8 +171,22 @@ impl Standbys {
   }
 }
 
+/// How big the pool may grow.
+pub struct PoolOptions {
+  /// Most pooled workers.
+  pub max_size: usize,
+  /// Isolates kept created ahead of time.
+  pub standbys: usize,
+  /// Heap limit of a standby isolate (the default worker heap).
+  pub heap_limit_bytes: usize,
+  /// Sum of the heap limits of pooled workers may not exceed this (0 = no
+  /// budget): a cap on the memory all isolates together may use.
+  pub heap_budget_bytes: usize,
+}
+
 pub struct Pool {
   max_size: usize,
+  heap_budget_bytes: usize,
   workers: Mutex<HashMap<String, Arc<PooledWorker>>>,
   standbys: Standbys,
   slot_freed: Notify,
@@ -177,14 +194,14 @@ pub struct Pool {
 }
 
 impl Pool {
-  /// `standbys` isolates with `heap_limit_bytes` are kept ready.
-  pub fn new(max_size: usize, standbys: usize, heap_limit_bytes: usize) -> Arc<Self> {
+  pub fn new(options: PoolOptions) -> Arc<Self> {
     Arc::new(Self {
-      max_size,
+      max_size: options.max_size,
+      heap_budget_bytes: options.heap_budget_bytes,
       workers: Mutex::new(HashMap::new()),
       standbys: Standbys {
-        target: standbys,
-        heap_limit_bytes,
+        target: options.standbys,
+        heap_limit_bytes: options.heap_limit_bytes,
         ready: Mutex::new(Vec::new()),
       },
       slot_freed: Notify::new(),
@@ -284,7 +301,11 @@ impl Pool {
     }
     // Retire the old one (its in-flight requests finish), then make room.
     workers.remove(&spec.key);
-    while workers.len() >= self.max_size {
+    let over_budget = |workers: &HashMap<String, Arc<PooledWorker>>| {
+      let reserved: usize = workers.values().map(|w| w.heap_limit_bytes).sum();
+      self.heap_budget_bytes > 0 && reserved + spec.heap_limit_bytes > self.heap_budget_bytes
+    };
+    while workers.len() >= self.max_size || over_budget(&workers) {
       let lru = workers
         .iter()
         .filter(|(_, w)| !w.is_busy())
@@ -300,6 +321,7 @@ impl Pool {
     let worker = Arc::new(PooledWorker::new(
       self.start_worker(spec, message)?,
       config.clone(),
+      spec.heap_limit_bytes,
     ));
     let guard = self.enter(&worker);
     workers.insert(spec.key.clone(), worker);

@@ -27,7 +27,7 @@ use crate::html_base::inject_base;
 use crate::http_error::json_error;
 use crate::internal;
 use crate::metrics::Metrics;
-use crate::pool::{Dispatched, Pool, PoolError};
+use crate::pool::{Dispatched, Pool, PoolError, PoolOptions};
 use crate::proxy::{self, ProxyRules};
 use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
 use crate::settings::Settings;
@@ -110,11 +110,12 @@ impl AppState {
       resolver: Resolver::new(settings.apps_dir.clone()),
       metrics: Metrics::default(),
       stats_feed: feed_rx,
-      pool: Pool::new(
-        settings.pool_size(),
-        settings.prestart_workers as usize,
-        (settings.worker_heap_mb as usize) << 20,
-      ),
+      pool: Pool::new(PoolOptions {
+        max_size: settings.pool_size(),
+        standbys: settings.prestart_workers as usize,
+        heap_limit_bytes: (settings.worker_heap_mb as usize) << 20,
+        heap_budget_bytes: (settings.total_heap_mb as usize) << 20,
+      }),
       configs: Cache::new(1024),
       watcher: std::sync::Mutex::new(None),
       settings,

@@ -100,6 +100,11 @@ pub struct Settings {
   #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 10)]
   pub shutdown_grace: u64,
 
+  /// Budget for all pooled isolates' heaps together, in MB (0 = none):
+  /// beyond it idle workers are evicted, or new ones wait.
+  #[arg(long, env = "TOTAL_HEAP_MB", default_value_t = 0)]
+  pub total_heap_mb: u64,
+
   /// Extra V8 flags, space-separated (for experiments, e.g.
   /// "--max-lazy --single-threaded-gc").
   #[arg(long, env = "V8_FLAGS", default_value = "")]
@@ -139,6 +144,13 @@ impl Settings {
   }
 
   fn checked(self) -> Self {
+    if self.total_heap_mb != 0 && self.total_heap_mb < self.worker_heap_mb {
+      eprintln!(
+        "buntime-embedded: invalid settings: TOTAL_HEAP_MB ({}) is smaller than one worker's heap (WORKER_HEAP_MB {})",
+        self.total_heap_mb, self.worker_heap_mb
+      );
+      std::process::exit(2);
+    }
     if !self.apps_dir.is_dir() {
       eprintln!(
         "buntime-embedded: invalid settings: APPS_DIR {} is not a folder",

@@ -382,3 +382,45 @@ async fn shutdown_drains_in_flight_requests_and_exits_cleanly() {
     server.log()
   );
 }
+
+#[tokio::test]
+async fn the_heap_budget_caps_live_isolates() {
+  let apps = Apps::new();
+  for app in ["a", "b", "c"] {
+    apps.js(&format!("{app}/1.0.0"), COUNTER).file(
+      &format!("{app}/1.0.0/worker.config.json"),
+      r#"{ "ttl": 60 }"#,
+    );
+  }
+  apps.js("small/1.0.0", COUNTER).file(
+    "small/1.0.0/worker.config.json",
+    r#"{ "ttl": 60, "lowMemory": true }"#,
+  );
+  // Room for two 32 MB heaps, although the pool itself allows five workers.
+  let server = Server::start_with(&apps, &[("WORKER_HEAP_MB", "32"), ("TOTAL_HEAP_MB", "72")]);
+  for app in ["/a", "/b", "/c"] {
+    assert_eq!(server.get(app).await.body, "1");
+  }
+  let m = metrics(&server).await;
+  assert_eq!(
+    (m["activeWorkers"].as_u64(), m["evictions"].as_u64()),
+    (Some(2), Some(1)),
+    "{m}"
+  );
+  // A lowMemory app needs 16 MB: 32 + 32 + 16 > 72, so one more eviction.
+  assert_eq!(server.get("/small").await.body, "1");
+  assert_eq!(metrics(&server).await["evictions"], 2);
+}
+
+#[test]
+fn a_heap_budget_below_one_worker_is_a_start_up_error() {
+  let apps = Apps::new();
+  let output = crate::harness::server_command(
+    apps.path(),
+    &[("TOTAL_HEAP_MB", "16"), ("WORKER_HEAP_MB", "64")],
+  )
+  .output()
+  .unwrap();
+  assert_eq!(output.status.code(), Some(2));
+  assert!(String::from_utf8_lossy(&output.stderr).contains("TOTAL_HEAP_MB"));
+}

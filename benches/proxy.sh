@@ -3,6 +3,7 @@
 # proxy rule, same run. Prints medians of ROUNDS rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/v8-archive.sh
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}

@@ -88,6 +88,12 @@ async fn upstream() -> u16 {
   port
 }
 
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+  let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+  listener.local_addr().unwrap().port()
+}
+
 fn proxy_app(apps: &Apps, name: &str, config: &str) {
   apps
     .js(&format!("{name}/1.0.0"), "export default { fetch(req) { return new Response('worker ' + new URL(req.url).pathname) } }")
@@ -209,12 +215,7 @@ async fn large_bodies_stream_through_the_proxy() {
 
 #[tokio::test]
 async fn upstream_failures_and_bad_rules_answer_json() {
-  // A port nothing listens on.
-  let closed = std::net::TcpListener::bind("127.0.0.1:0")
-    .unwrap()
-    .local_addr()
-    .unwrap()
-    .port();
+  let closed = closed_port();
   let apps = Apps::new();
   proxy_app(
     &apps,
@@ -319,11 +320,7 @@ async fn websockets_are_tunnelled_with_early_frames_and_close_codes() {
 
 #[tokio::test]
 async fn an_unreachable_websocket_upstream_closes_with_1011() {
-  let closed = std::net::TcpListener::bind("127.0.0.1:0")
-    .unwrap()
-    .local_addr()
-    .unwrap()
-    .port();
+  let closed = closed_port();
   let apps = Apps::new();
   proxy_app(
     &apps,

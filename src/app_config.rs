@@ -187,8 +187,8 @@ pub fn load(dir: &Path) -> Result<AppConfig, ConfigError> {
 pub enum EntryKind {
   /// An HTML file: the app is a static site.
   Static,
-  JavaScript,
-  TypeScript,
+  /// A JavaScript, TypeScript or JSX module.
+  Module,
 }
 
 #[derive(Clone, Debug)]
@@ -231,8 +231,7 @@ pub fn find_entrypoint(dir: &Path, config: &AppConfig) -> Result<Entrypoint, Con
       .to_ascii_lowercase();
     let kind = match ext.as_str() {
       "html" | "htm" => EntryKind::Static,
-      "ts" | "tsx" | "mts" | "jsx" => EntryKind::TypeScript,
-      _ => EntryKind::JavaScript,
+      _ => EntryKind::Module,
     };
     return Ok(Entrypoint { root, path, kind });
   }

@@ -40,7 +40,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 struct LoadedApp {
   config: AppConfig,
   proxy: Option<ProxyRules>,
-  entry: Option<(EntryKind, Arc<WorkerSpec>)>,
+  entry: Option<Arc<WorkerSpec>>,
 }
 
 type LoadedConfig = Result<LoadedApp, ConfigError>;
@@ -164,7 +164,7 @@ impl AppState {
     Ok(LoadedApp {
       config,
       proxy,
-      entry: Some((entry.kind, spec)),
+      entry: Some(spec),
     })
   }
 
@@ -397,18 +397,12 @@ async fn run_app(
       .record(&app.key(), response.status().as_u16(), started.elapsed());
     return response;
   }
-  let Some((kind, spec)) = entry else {
+  let Some(spec) = entry else {
     return json_error(
       StatusCode::NOT_FOUND,
       format!("No proxy rule matches {app_path}"),
     );
   };
-  if kind == &EntryKind::TypeScript {
-    return json_error(
-      StatusCode::NOT_IMPLEMENTED,
-      "TypeScript support not built yet",
-    );
-  }
 
   let (parts, body) = request.into_parts();
   let host = parts

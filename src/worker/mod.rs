@@ -3,6 +3,7 @@
 //! inbox channel; replies travel back on per-request channels.
 
 mod module_loader;
+mod transpile;
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;

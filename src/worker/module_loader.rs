@@ -12,6 +12,8 @@ use deno_core::{
 };
 use deno_error::JsErrorBox;
 
+use super::transpile;
+
 pub struct AppModuleLoader {
   /// Canonical app folder; set when a standby isolate is given its app.
   root: Rc<OnceCell<PathBuf>>,
@@ -20,6 +22,13 @@ pub struct AppModuleLoader {
 impl AppModuleLoader {
   pub fn new(root: Rc<OnceCell<PathBuf>>) -> Self {
     Self { root }
+  }
+
+  /// The app folder as a `file://…/` URL prefix (for error messages).
+  fn root_url(&self) -> String {
+    deno_core::url::Url::from_directory_path(self.root())
+      .map(|u| u.to_string())
+      .unwrap_or_default()
   }
 
   fn root(&self) -> &Path {
@@ -110,12 +119,6 @@ impl AppModuleLoader {
       .to_ascii_lowercase();
     let module_type = match ext.as_str() {
       "json" => ModuleType::Json,
-      "ts" | "tsx" | "mts" | "cts" | "jsx" => {
-        return Err(JsErrorBox::type_error(format!(
-          "Cannot import {}: TypeScript support not built yet",
-          display(self.root(), &path)
-        )));
-      }
       _ => ModuleType::JavaScript,
     };
     if module_type == ModuleType::Json && options.requested_module_type != RequestedModuleType::Json
@@ -131,6 +134,19 @@ impl AppModuleLoader {
         display(self.root(), &path)
       ))
     })?;
+    if let Some(media_type) = transpile::media_type(&ext) {
+      let source = String::from_utf8(code).map_err(|_| {
+        JsErrorBox::type_error(format!("{} is not UTF-8", display(self.root(), &path)))
+      })?;
+      let js = transpile::transpile(specifier, source, media_type, None)
+        .map_err(|err| JsErrorBox::type_error(err.replace(self.root_url().as_str(), "./")))?;
+      return Ok(ModuleSource::new(
+        module_type,
+        ModuleSourceCode::String(js.to_string().into()),
+        specifier,
+        None,
+      ));
+    }
     Ok(ModuleSource::new(
       module_type,
       ModuleSourceCode::Bytes(code.into_boxed_slice().into()),

@@ -181,19 +181,6 @@ async fn bad_configs_name_the_file_and_field() {
 }
 
 #[tokio::test]
-async fn typescript_entrypoints_are_not_built_yet() {
-  let apps = apps_with_a_good_one();
-  apps.file(
-    "ts/1.0.0/index.ts",
-    "export default { fetch(): Response { return new Response('ts') } }",
-  );
-  let server = Server::start(&apps);
-  let reply = server.get("/ts").await;
-  assert_eq!(reply.status, 501);
-  assert_eq!(reply.error(), "TypeScript support not built yet");
-}
-
-#[tokio::test]
 async fn slow_requests_time_out_with_504() {
   let apps = apps_with_a_good_one();
   apps

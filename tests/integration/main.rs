@@ -11,4 +11,5 @@ mod resolution;
 mod settings;
 mod static_sites;
 mod streaming;
+mod typescript;
 mod web_platform;

@@ -143,7 +143,6 @@ pub fn init_v8(flags: &str) {
 pub struct Standby {
   assign: oneshot::Sender<Assignment>,
   control: Arc<WorkerControl>,
-  heap_limit_bytes: usize,
 }
 
 struct Assignment {
@@ -177,12 +176,7 @@ impl Standby {
     Ok(Self {
       assign: assign_tx,
       control,
-      heap_limit_bytes,
     })
-  }
-
-  pub fn heap_limit_bytes(&self) -> usize {
-    self.heap_limit_bytes
   }
 
   /// Whether its isolate exists already.

@@ -221,7 +221,7 @@ fn substitute(template: &str, captures: &regex::Captures) -> String {
 
 /// Headers that belong to one connection (RFC 9110 §7.6.1), plus any the
 /// `Connection` header names.
-fn strip_hop_by_hop(headers: &mut HeaderMap) {
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
   let named: Vec<HeaderName> = headers
     .get_all(header::CONNECTION)
     .iter()

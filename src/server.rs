@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use bytes::Bytes;
@@ -515,21 +515,6 @@ fn heap_limit(settings: &Settings, config: &AppConfig) -> usize {
   (mb as usize) << 20
 }
 
-/// Connection-level headers belong to each hop, never to the app's answer.
-fn strip_hop_by_hop(headers: &mut HeaderMap) {
-  for name in [
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-connection",
-    "te",
-    "trailer",
-  ] {
-    headers.remove(name);
-  }
-}
-
 /// Builds the client's response. `dispatched` is held until the body has
 /// been sent, so a streaming worker counts as busy until then.
 fn into_response(
@@ -543,7 +528,8 @@ fn into_response(
     mut headers,
     body,
   } = head;
-  strip_hop_by_hop(&mut headers);
+  // Connection-level headers belong to each hop, never to the app's answer.
+  proxy::strip_hop_by_hop(&mut headers);
   let is_html = headers
     .get(header::CONTENT_TYPE)
     .and_then(|v| v.to_str().ok())

@@ -19,6 +19,8 @@ const { Response, toInnerResponse } = responseMod;
 const { Request } = requestMod;
 const encoder = new TextEncoder();
 const HOOK_LIMIT_MS = 1000;
+/** Request -> the client's `{ address, family, port }`, for `server.requestIP`. */
+const remotes = new WeakMap();
 
 /** A compiled `routes` table: exact paths, then `:params`, then wildcards. */
 function compileRoutes(routes) {
@@ -69,7 +71,7 @@ export function makeHandler(mod) {
   const server = {
     hostname: "localhost",
     development: false,
-    requestIP: () => null,
+    requestIP: (req) => remotes.get(req) ?? null,
     upgrade: () => false,
     timeout() {},
   };
@@ -164,7 +166,7 @@ function errorMessage(err) {
 }
 
 async function handleRequest(handler, msg, config) {
-  const { id, method, url, headers, hasBody } = msg;
+  const { id, method, url, headers, hasBody, remoteAddress, remotePort } = msg;
   try {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const queryStart = url.indexOf("?", pathStart);
@@ -181,6 +183,10 @@ async function handleRequest(handler, msg, config) {
       init.duplex = "half";
     }
     const req = new Request(url, init);
+    if (remoteAddress) {
+      const family = remoteAddress.includes(":") ? "IPv6" : "IPv4";
+      remotes.set(req, { address: remoteAddress, family, port: remotePort });
+    }
     const res = await handler.dispatch(req, pathname);
     await sendResponse(id, res);
   } catch (err) {

@@ -404,6 +404,10 @@ async fn run_app(
     );
   };
 
+  let remote = request
+    .extensions()
+    .get::<ConnectInfo<SocketAddr>>()
+    .map(|info| info.0);
   let (parts, body) = request.into_parts();
   let host = parts
     .headers
@@ -439,6 +443,7 @@ async fn run_app(
     method: parts.method,
     url,
     headers,
+    remote,
     body,
     reply: reply_tx,
   };

@@ -95,6 +95,9 @@ pub struct IncomingMessage {
   url: String,
   headers: Vec<(ByteString, ByteString)>,
   has_body: bool,
+  /// The client's address for `server.requestIP(req)`; empty when unknown.
+  remote_address: String,
+  remote_port: u16,
 }
 
 impl IncomingMessage {
@@ -106,6 +109,8 @@ impl IncomingMessage {
       url: String::new(),
       headers: Vec::new(),
       has_body: false,
+      remote_address: String::new(),
+      remote_port: 0,
     }
   }
 }
@@ -152,6 +157,11 @@ pub async fn op_buntime_next_message(
     url: job.url,
     headers,
     has_body,
+    remote_address: job
+      .remote
+      .map(|addr| addr.ip().to_string())
+      .unwrap_or_default(),
+    remote_port: job.remote.map_or(0, |addr| addr.port()),
   })
 }
 

@@ -27,6 +27,8 @@ pub struct RequestJob {
   /// Absolute URL as the app sees it (prefix removed, query kept).
   pub url: String,
   pub headers: HeaderMap,
+  /// The client's socket address, when the listener knows it.
+  pub remote: Option<std::net::SocketAddr>,
   /// `None` when the request has no body (GET, or an empty POST).
   pub body: Option<RequestBody>,
   pub reply: oneshot::Sender<Reply>,

@@ -233,3 +233,25 @@ async fn package_json_worker_config_is_read() {
   assert_eq!(server.get("/pkg").await.body, "main 1");
   assert_eq!(server.get("/pkg").await.body, "main 2");
 }
+
+#[tokio::test]
+async fn server_request_ip_reports_the_client() {
+  let apps = Apps::new();
+  apps.js(
+    "ip/1.0.0",
+    r#"export default {
+      fetch(req, server) { return Response.json(server.requestIP(req)) },
+    }"#,
+  );
+  apps.js(
+    "ip-routes/1.0.0",
+    r#"export default { routes: { "/": (req, server) => Response.json(server.requestIP(req)) } }"#,
+  );
+  let server = Server::start(&apps);
+  for app in ["/ip", "/ip-routes"] {
+    let json = server.get(app).await.json();
+    assert_eq!(json["address"], "127.0.0.1", "{json}");
+    assert_eq!(json["family"], "IPv4");
+    assert!(json["port"].as_u64().unwrap() > 0);
+  }
+}

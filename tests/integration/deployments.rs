@@ -344,7 +344,7 @@ async fn editing_a_file_on_disk_reloads_the_app() {
     "export default { fetch() { return new Response('edited') } }",
   );
   let mut body = String::new();
-  for _ in 0..20 {
+  for _ in 0..50 {
     tokio::time::sleep(Duration::from_millis(100)).await;
     body = server.get("/live").await.body;
     if body == "edited" {

@@ -62,7 +62,11 @@ function setParams(req, params) {
 export function makeHandler(mod) {
   const app = mod?.default ?? mod;
   const fetch = typeof app?.fetch === "function" ? app.fetch.bind(app) : null;
-  const routes = app && typeof app.routes === "object" && app.routes !== null ? compileRoutes(app.routes) : null;
+  // Hono keeps an array in `app.routes`: that is not a routes table.
+  const routes =
+    app && typeof app.routes === "object" && app.routes !== null && !Array.isArray(app.routes)
+      ? compileRoutes(app.routes)
+      : null;
   if (!fetch && !routes) {
     throw new TypeError(
       "The app's default export must be an object with fetch(request) or a routes table, e.g. export default { fetch(req) { return new Response(\"hi\") } }",

@@ -5,6 +5,7 @@
 //! snapshot and the runtime must declare the same extensions with the same
 //! ops in the same order. Keep it free of `crate::` paths.
 
+pub mod node_ops;
 pub mod ops;
 pub mod permissions;
 pub mod protocol;
@@ -91,6 +92,13 @@ deno_core::extension!(
     ops::op_buntime_file_stat,
     ops::op_buntime_respond_file,
     ops::op_buntime_log,
+    node_ops::op_buntime_require_resolve,
+    node_ops::op_buntime_require_source,
+    node_ops::op_buntime_digest,
+    node_ops::op_buntime_hmac,
+    node_ops::op_buntime_fs_read,
+    node_ops::op_buntime_fs_stat,
+    node_ops::op_buntime_fs_readdir,
   ],
   esm_entry_point = "ext:buntime/99_main.js",
   esm = [
@@ -99,7 +107,20 @@ deno_core::extension!(
     "10_bun.js",
     "20_static.js",
     "30_serve.js",
+    "40_cjs.js",
     "99_main.js",
+  ],
+  // Node built-ins (and `bun`): compiled in an isolate only when its app
+  // imports them. `src/worker/module_loader.rs` maps specifiers to these.
+  lazy_loaded_esm = [
+    dir "runtime-js",
+    "node:_host" = "node/_host.js",
+    "node:async_hooks" = "node/async_hooks.js",
+    "node:bun" = "node/bun.js",
+    "node:fs" = "node/fs.js",
+    "node:fs/promises" = "node/fs_promises.js",
+    "node:module" = "node/module.js",
+    "node:process" = "node/process.js",
   ],
 );
 

@@ -5,6 +5,8 @@ mod harness;
 mod app_contract;
 mod deployments;
 mod errors;
+mod modules;
+mod npm_packages;
 mod pool;
 mod proxy;
 mod resolution;

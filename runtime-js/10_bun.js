@@ -218,3 +218,4 @@ export function setAppRoot(root) {
 export function setAppEnv(vars) {
   for (const key of Object.keys(vars)) env[key] = String(vars[key]);
 }
+export { BunFile };

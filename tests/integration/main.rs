@@ -3,6 +3,7 @@
 mod harness;
 
 mod app_contract;
+mod bun_serve;
 mod deployments;
 mod errors;
 mod modules;

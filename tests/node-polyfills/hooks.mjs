@@ -10,6 +10,7 @@ const SUBPATHS = {
   "timers/promises": "timers_promises",
   "util/types": "util_types",
   "path/posix": "path_posix",
+  "assert/strict": "assert_strict",
 };
 
 export async function resolve(specifier, context, next) {

@@ -1,4 +1,5 @@
 // node:querystring -- legacy query string parse/stringify.
+import { Buffer } from "node:buffer";
 
 function escape(str) {
   if (typeof str !== "string") {
@@ -44,9 +45,7 @@ function unescapeBytes(s, decodeSpaces) {
 }
 
 function unescapeBuffer(s, decodeSpaces) {
-  const bytes = unescapeBytes(String(s), decodeSpaces);
-  const B = globalThis.Buffer;
-  return B && typeof B.from === "function" ? B.from(bytes) : bytes;
+  return Buffer.from(unescapeBytes(String(s), decodeSpaces));
 }
 
 function unescape(s, decodeSpaces) {

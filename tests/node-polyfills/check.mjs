@@ -97,6 +97,14 @@ for (const s of suites) {
   }
 }
 
+// The same modules with Node's own globals removed (Buntime has none of them).
+{
+  t.section = "bare-globals";
+  const { spawnSync } = realRequire("child_process");
+  const res = spawnSync(process.execPath, [new URL("./bare_globals.mjs", import.meta.url).pathname], { encoding: "utf8", timeout: 30000 });
+  t.ok(res.status === 0 && /^ok \d+/.test(res.stdout), `modules work without Node globals:\n${res.stdout}${res.stderr}`);
+}
+
 for (const f of failures) console.error(`FAIL ${f}`);
 const summary = `node-polyfills: ${passed} passed, ${failures.length} failed (${suites.length} suites)`;
 console.log(summary);

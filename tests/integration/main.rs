@@ -7,6 +7,7 @@ mod bun_serve;
 mod deployments;
 mod errors;
 mod modules;
+mod node_builtins;
 mod npm_packages;
 mod pool;
 mod proxy;

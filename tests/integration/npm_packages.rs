@@ -111,7 +111,6 @@ async fn a_zod_validated_api() {
 }
 
 #[tokio::test]
-#[ignore = "needs node:path (runtime-js/node/path.js) to land"]
 async fn commonjs_packages_and_files_load_through_import_and_require() {
   let server = start();
   let reply = server

@@ -5,6 +5,7 @@ mod harness;
 mod app_contract;
 mod deployments;
 mod errors;
+mod ops;
 mod pool;
 mod proxy;
 mod resolution;

@@ -3,6 +3,7 @@
 mod harness;
 
 mod app_contract;
+mod deploy;
 mod deployments;
 mod errors;
 mod ops;

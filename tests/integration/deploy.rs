@@ -1,11 +1,13 @@
-//! Deployment artefacts: the Dockerfile and the Kubernetes manifests.
+//! Deployment artefacts (Dockerfile, Kubernetes manifests) and scale-out:
+//! two instances sharing one apps folder behind a real nginx.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{Apps, Server};
+use crate::harness::{Apps, Reply, Server};
 use crate::ops::program;
 
 fn repo(relative: &str) -> PathBuf {
@@ -235,4 +237,198 @@ async fn docker_healthcheck_asks_the_health_route() {
   assert!(run(&port).success(), "healthcheck failed on a live server");
   drop(server);
   assert!(!run(&port).success(), "healthcheck passed with no server");
+}
+
+/// A port that was free a moment ago on loopback.
+fn free_port() -> u16 {
+  std::net::TcpListener::bind("127.0.0.1:0")
+    .unwrap()
+    .local_addr()
+    .unwrap()
+    .port()
+}
+
+/// nginx as a foreground child with its own prefix, config, pid and logs.
+struct Nginx {
+  child: Child,
+  base: String,
+  dir: tempfile::TempDir,
+}
+
+impl Nginx {
+  fn start(upstreams: &[&str]) -> Self {
+    let nginx = program(
+      &["nginx"],
+      &[PathBuf::from("/usr/sbin")],
+      "apt-get install -y nginx",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path();
+    let port = free_port();
+    let servers: String = upstreams
+      .iter()
+      .map(|u| format!("    server {};\n", u.trim_start_matches("http://")))
+      .collect();
+    let p = prefix.display();
+    let config = format!(
+      r#"daemon off;
+master_process off;
+worker_processes 1;
+pid {p}/nginx.pid;
+error_log {p}/error.log info;
+events {{ worker_connections 256; }}
+http {{
+  access_log {p}/access.log;
+  client_body_temp_path {p}/body;
+  proxy_temp_path {p}/proxy;
+  fastcgi_temp_path {p}/fastcgi;
+  uwsgi_temp_path {p}/uwsgi;
+  scgi_temp_path {p}/scgi;
+  client_max_body_size 100m;
+  upstream buntime {{
+{servers}  }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://buntime;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+    }}
+  }}
+}}
+"#
+    );
+    let conf = prefix.join("nginx.conf");
+    std::fs::write(&conf, config).unwrap();
+    let child = Command::new(nginx)
+      .arg("-p")
+      .arg(prefix)
+      .arg("-c")
+      .arg(&conf)
+      .arg("-e")
+      .arg(prefix.join("error.log"))
+      .stdin(Stdio::null())
+      .stdout(Stdio::null())
+      .stderr(Stdio::null())
+      .spawn()
+      .expect("start nginx");
+    let mut nginx = Self {
+      child,
+      base: format!("http://127.0.0.1:{port}"),
+      dir,
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+      if let Some(status) = nginx.child.try_wait().unwrap() {
+        panic!("nginx exited ({status}): {}", nginx.error_log());
+      }
+      assert!(
+        Instant::now() < deadline,
+        "nginx did not listen: {}",
+        nginx.error_log()
+      );
+      std::thread::sleep(Duration::from_millis(20));
+    }
+    nginx
+  }
+
+  fn error_log(&self) -> String {
+    std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+  }
+}
+
+impl Drop for Nginx {
+  fn drop(&mut self) {
+    let _ = self.child.kill();
+    let _ = self.child.wait();
+  }
+}
+
+async fn total_requests(server: &Server) -> u64 {
+  let reply = server
+    .client
+    .get(server.url("/_/metrics"))
+    .bearer_auth("lb")
+    .send()
+    .await
+    .unwrap();
+  Reply::from(reply).await.json()["totalRequests"]
+    .as_u64()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn two_instances_behind_nginx_serve_an_app_uploaded_through_it() {
+  let apps = Apps::new();
+  let env = [("ADMIN_TOKEN", "lb")];
+  let a = Server::start_with(&apps, &env);
+  let b = Server::start_with(&apps, &env);
+  let nginx = Nginx::start(&[&a.base, &b.base]);
+  let client = reqwest::Client::new();
+
+  // Neither instance knows the app yet.
+  assert_eq!(a.get("/shop").await.status, 404);
+  assert_eq!(b.get("/shop").await.status, 404);
+
+  let form = reqwest::multipart::Form::new()
+    .text("path", "shop/1.0.0")
+    .part(
+      "files",
+      reqwest::multipart::Part::bytes(
+        b"export default { fetch() { return new Response('shop v1') } }".to_vec(),
+      )
+      .file_name("index.js"),
+    );
+  let uploaded = client
+    .post(format!("{}/_/deployments/upload", nginx.base))
+    .bearer_auth("lb")
+    .multipart(form)
+    .send()
+    .await
+    .unwrap();
+  let uploaded = Reply::from(uploaded).await;
+  assert_eq!(uploaded.status, 200, "{}", uploaded.body);
+
+  // Both instances serve it (one wrote it, the other saw it on disk).
+  let deadline = Instant::now() + Duration::from_secs(2);
+  for server in [&a, &b] {
+    loop {
+      let reply = server.get("/shop").await;
+      if reply.status == 200 {
+        assert_eq!(reply.body, "shop v1");
+        break;
+      }
+      assert!(
+        Instant::now() < deadline,
+        "{} does not serve the app after 2 s: {} {}",
+        server.base,
+        reply.status,
+        reply.body
+      );
+      tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+  }
+
+  // Through nginx, requests reach both instances.
+  let (before_a, before_b) = (total_requests(&a).await, total_requests(&b).await);
+  for _ in 0..6 {
+    let reply = Reply::from(
+      client
+        .get(format!("{}/shop", nginx.base))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, "shop v1");
+  }
+  let served_a = total_requests(&a).await - before_a;
+  let served_b = total_requests(&b).await - before_b;
+  assert_eq!(served_a + served_b, 6);
+  assert!(
+    served_a > 0 && served_b > 0,
+    "not balanced: {served_a} + {served_b}"
+  );
 }

@@ -6,6 +6,7 @@ mod app_contract;
 mod deploy;
 mod deployments;
 mod errors;
+mod fuzz;
 mod ops;
 mod pool;
 mod proxy;

@@ -122,6 +122,14 @@ fn resolve(apps_dir: &Path, relative: &str) -> Result<Resolved, ApiError> {
   Ok(Resolved { is_root, path })
 }
 
+/// The checked absolute path for `relative`, or `None` where the API
+/// answers 400 (public for the property tests).
+pub fn confine(apps_dir: &Path, relative: &str) -> Option<PathBuf> {
+  resolve(apps_dir, relative)
+    .ok()
+    .map(|resolved| resolved.path)
+}
+
 /// A single file or folder name: no separators, not `.` or `..`.
 fn plain_name(name: &str) -> Result<&str, ApiError> {
   if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {

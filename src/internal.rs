@@ -1,8 +1,12 @@
-//! Internal routes under `/_/`: metrics, stats, a live SSE feed.
+//! Internal routes under `/_/`: health, metrics, stats, a live SSE feed,
+//! the dashboard.
 //!
 //! Access: with `ADMIN_TOKEN` set every route needs
 //! `Authorization: Bearer <token>`; without it only loopback clients may
-//! call them.
+//! call them. Two exceptions carry no data and are public: `/_/health`
+//! (probes of load balancers, Docker and Kubernetes come from elsewhere
+//! and hold no token) and the dashboard's page, whose script then calls
+//! the guarded routes.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -17,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures::{Stream, StreamExt};
+use serde_json::json;
 use tokio::sync::watch;
 use tokio_stream::wrappers::WatchStream;
 
@@ -24,14 +29,43 @@ use crate::http_error::json_error;
 use crate::server::AppState;
 
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
-  Router::new()
+  let guarded = Router::new()
     .route("/metrics", get(metrics))
     .route("/metrics/prometheus", get(prometheus))
     .route("/stats", get(stats))
     .route("/sse", get(sse))
     .nest("/deployments", crate::deployments::router())
     .fallback(|| async { json_error(StatusCode::NOT_FOUND, "No such internal route") })
-    .layer(middleware::from_fn_with_state(state, guard))
+    .layer(middleware::from_fn_with_state(state, guard));
+  Router::new()
+    .route("/health", get(health))
+    .route("/dashboard", get(dashboard))
+    .merge(guarded)
+}
+
+/// Liveness for probes: answered by the front end alone, no worker.
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+  let (workers, pool_size) = state.pool.size();
+  Json(json!({
+    "status": "ok",
+    "version": crate::server::VERSION,
+    "uptimeMs": state.metrics.uptime().as_millis() as u64,
+    "workers": workers,
+    "poolSize": pool_size,
+  }))
+  .into_response()
+}
+
+/// One self-contained page; it reads `/_/stats` and `/_/sse` itself.
+async fn dashboard() -> Response {
+  (
+    [
+      (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+      (header::CACHE_CONTROL, "no-store"),
+    ],
+    include_str!("dashboard.html"),
+  )
+    .into_response()
 }
 
 /// Compares without an early exit, so timing does not reveal the token.

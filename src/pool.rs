@@ -393,6 +393,11 @@ impl Pool {
     self.standbys.ready.lock().unwrap().clear();
   }
 
+  /// Pooled workers now and the most allowed: cheap, for `/_/health`.
+  pub fn size(&self) -> (usize, usize) {
+    (self.workers.lock().unwrap().len(), self.max_size)
+  }
+
   pub fn stats(&self) -> PoolStats {
     let now = Instant::now();
     let workers = self.workers.lock().unwrap();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
-use semver::{Op, Version, VersionReq};
+use semver::{Comparator, Op, Version, VersionReq};
 
 pub const LISTING_TTL: Duration = Duration::from_secs(1);
 
@@ -90,23 +90,43 @@ fn parse_alternative(text: &str) -> Option<VersionReq> {
 }
 
 impl Range {
-  /// npm's `includePrerelease`: a prerelease satisfies a range when its
-  /// release does (`1.0.0-rc.1` is in `@1`), except that an exact range
-  /// stays exact.
+  /// npm's `includePrerelease`: a prerelease satisfies a range as its place
+  /// in the version order says (`1.0.0-rc.1` is in `@1`, not in `@^1.0.0`).
   fn satisfied_by(&self, version: &Version) -> bool {
     self.0.iter().any(|req| {
-      if req.matches(version) {
-        return true;
+      if version.pre.is_empty() {
+        return req.matches(version);
       }
-      let exact = req
+      req
         .comparators
         .iter()
-        .any(|c| c.op == Op::Exact && c.patch.is_some());
-      if version.pre.is_empty() || exact {
-        return false;
-      }
-      req.matches(&Version::new(version.major, version.minor, version.patch))
+        .all(|c| admits_prerelease(c, version))
     })
+  }
+}
+
+/// A prerelease sits just below its release and above every earlier one:
+/// against a bound naming that release it is compared in full, against any
+/// other bound it behaves as its release (the semver crate instead refuses
+/// prereleases of other releases).
+fn admits_prerelease(c: &Comparator, version: &Version) -> bool {
+  let names_release =
+    c.major == version.major && c.minor == Some(version.minor) && c.patch == Some(version.patch);
+  if !names_release {
+    return c.matches(&Version::new(version.major, version.minor, version.patch));
+  }
+  let mut bound = Version::new(c.major, version.minor, version.patch);
+  bound.pre = c.pre.clone();
+  let order = version.cmp_precedence(&bound);
+  match c.op {
+    // An exact range stays exact.
+    Op::Exact | Op::Wildcard => order.is_eq(),
+    Op::Greater => order.is_gt(),
+    // A lower bound written in full keeps that release's prereleases out.
+    Op::GreaterEq | Op::Tilde | Op::Caret => order.is_ge(),
+    Op::Less => order.is_lt(),
+    Op::LessEq => order.is_le(),
+    _ => c.matches(version),
   }
 }
 

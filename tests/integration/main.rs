@@ -4,11 +4,14 @@ mod harness;
 
 mod app_contract;
 mod bun_serve;
+mod deploy;
 mod deployments;
 mod errors;
+mod fuzz;
 mod modules;
 mod node_builtins;
 mod npm_packages;
+mod ops;
 mod pool;
 mod proxy;
 mod resolution;

@@ -54,6 +54,37 @@ async fn prereleases_order_by_semver() {
   assert_eq!(server.get("/svc@0").await.body, "0.9.0");
 }
 
+/// A lower bound written in full (`^1.2.3`, `~1.2.3`, `>=1.2.3`) keeps
+/// 1.2.3's prereleases out; an upper one (`<1.2.3`) lets them in (found by
+/// fuzz.rs).
+#[tokio::test]
+async fn prereleases_sit_just_below_their_release() {
+  let apps = versioned_apps(&["1.2.2", "1.2.3-rc.1"]);
+  let server = Server::start(&apps);
+  for range in ["^1.2.3", "~1.2.3", ">=1.2.3"] {
+    assert_eq!(
+      server.get(&format!("/svc@{range}")).await.status,
+      404,
+      "{range}"
+    );
+  }
+  for (range, expected) in [
+    ("<1.2.3", "1.2.3-rc.1"),
+    ("<=1.2.3", "1.2.3-rc.1"),
+    ("1.2", "1.2.3-rc.1"),
+    ("^1.2.2", "1.2.3-rc.1"),
+    ("1.2.3-rc.1", "1.2.3-rc.1"),
+    ("1.2.3", ""),
+  ] {
+    let reply = server.get(&format!("/svc@{range}")).await;
+    if expected.is_empty() {
+      assert_eq!(reply.status, 404, "{range}");
+    } else {
+      assert_eq!(reply.body, expected, "{range}");
+    }
+  }
+}
+
 #[tokio::test]
 async fn unknown_apps_and_bad_ranges_answer_404_json() {
   let apps = versioned_apps(&["1.0.0"]);

@@ -13,6 +13,10 @@ const SUBPATHS = {
   "assert/strict": "assert_strict",
 };
 
+// Built on the isolate's ops (src/ext/node_ops.rs, deno_core's async
+// context): covered by the Rust integration tests, not runnable on Node.
+const HOST_BACKED = new Set(["async_hooks", "bun", "fs", "fs/promises", "module", "process"]);
+
 export async function resolve(specifier, context, next) {
   if (specifier.startsWith("node:")) {
     const name = specifier.slice(5);
@@ -21,7 +25,7 @@ export async function resolve(specifier, context, next) {
     }
     const file = SUBPATHS[name] ?? name;
     const url = new URL(`${file}.js`, root);
-    if (/^[a-z_\/]+$/.test(name) && existsSync(fileURLToPath(url))) {
+    if (/^[a-z_\/]+$/.test(name) && !HOST_BACKED.has(name) && existsSync(fileURLToPath(url))) {
       return { url: url.href, format: "module", shortCircuit: true };
     }
   }

@@ -14,6 +14,14 @@ import {
   op_buntime_fs_read,
   op_buntime_fs_stat,
   op_buntime_set_timeout,
+  op_buntime_ws_buffered,
+  op_buntime_ws_close,
+  op_buntime_ws_control,
+  op_buntime_ws_forget,
+  op_buntime_ws_next,
+  op_buntime_ws_send_binary,
+  op_buntime_ws_send_text,
+  op_buntime_ws_upgrade,
 } from "ext:core/ops";
 import { request as requestMod, response as responseMod } from "ext:buntime/00_web_globals.js";
 import { serveStatic } from "ext:buntime/20_static.js";
@@ -138,6 +146,217 @@ function fileResponse(file, req) {
   return new Response(bytes.subarray(start, end + 1), { status: 206, headers });
 }
 
+// ---- WebSocket apps: `server.upgrade(req)` + the app's `websocket` handlers.
+
+/** topic -> Set of ServerWebSocket subscribed to it (this worker's sockets). */
+const topics = new Map();
+/** Requests that are WebSocket handshakes. */
+const handshakes = new WeakSet();
+/** Requests whose handshake the app accepted: their Response is ignored. */
+const upgraded = new WeakSet();
+let openSockets = 0;
+
+function socketBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return null;
+}
+
+function logSocketError(err) {
+  console.error(`websocket handler failed: ${errorMessage(err)}`);
+}
+
+/** Bun's `ServerWebSocket`. */
+class ServerWebSocket {
+  #sid;
+  #topics = new Set();
+
+  constructor(sid, data, remoteAddress) {
+    this.#sid = sid;
+    this.data = data;
+    this.remoteAddress = remoteAddress;
+    this.readyState = 1;
+    this.binaryType = "nodebuffer";
+  }
+
+  /** Bytes queued, -1 under backpressure (still queued), 0 when closed. */
+  send(data, _compress) {
+    if (this.readyState !== 1) return 0;
+    if (typeof data === "string") return op_buntime_ws_send_text(this.#sid, data);
+    const bytes = socketBytes(data);
+    if (bytes === null) return op_buntime_ws_send_text(this.#sid, String(data));
+    return op_buntime_ws_send_binary(this.#sid, bytes);
+  }
+
+  sendText(text, compress) {
+    return this.send(String(text), compress);
+  }
+
+  sendBinary(data, compress) {
+    return this.send(socketBytes(data) ?? new Uint8Array(0), compress);
+  }
+
+  ping(data) {
+    if (this.readyState !== 1) return 0;
+    return op_buntime_ws_control(this.#sid, false, socketBytes(data) ?? encoder.encode(String(data ?? "")));
+  }
+
+  pong(data) {
+    if (this.readyState !== 1) return 0;
+    return op_buntime_ws_control(this.#sid, true, socketBytes(data) ?? encoder.encode(String(data ?? "")));
+  }
+
+  close(code = 1000, reason = "") {
+    if (this.readyState !== 1) return;
+    this.readyState = 2;
+    op_buntime_ws_close(this.#sid, code, String(reason));
+  }
+
+  terminate() {
+    this.close(1001, "terminated");
+  }
+
+  subscribe(topic) {
+    topic = String(topic);
+    this.#topics.add(topic);
+    let set = topics.get(topic);
+    if (set === undefined) topics.set(topic, (set = new Set()));
+    set.add(this);
+  }
+
+  unsubscribe(topic) {
+    topic = String(topic);
+    this.#topics.delete(topic);
+    const set = topics.get(topic);
+    if (set === undefined) return;
+    set.delete(this);
+    if (set.size === 0) topics.delete(topic);
+  }
+
+  isSubscribed(topic) {
+    return this.#topics.has(String(topic));
+  }
+
+  get subscriptions() {
+    return [...this.#topics];
+  }
+
+  /** Sends to every subscriber of `topic` but this socket. */
+  publish(topic, data, compress) {
+    return publish(String(topic), data, compress, this);
+  }
+
+  publishText(topic, text, compress) {
+    return this.publish(topic, String(text), compress);
+  }
+
+  publishBinary(topic, data, compress) {
+    return this.publish(topic, socketBytes(data) ?? new Uint8Array(0), compress);
+  }
+
+  cork(fn) {
+    return fn(this);
+  }
+
+  getBufferedAmount() {
+    return op_buntime_ws_buffered(this.#sid);
+  }
+
+  /** The socket ended: leave every topic. */
+  _ended() {
+    this.readyState = 3;
+    for (const topic of [...this.#topics]) this.unsubscribe(topic);
+  }
+}
+
+function publish(topic, data, compress, except) {
+  const set = topics.get(topic);
+  if (set === undefined) return 0;
+  let sent = 0;
+  for (const ws of set) {
+    if (ws !== except) sent += Math.max(0, ws.send(data, compress));
+  }
+  return sent;
+}
+
+function binaryMessage(ws, bytes) {
+  switch (ws.binaryType) {
+    case "arraybuffer":
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    case "uint8array":
+      return bytes;
+    default:
+      return globalThis.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+}
+
+function callHandler(handlers, name, ...args) {
+  const fn = handlers[name];
+  if (typeof fn !== "function") return;
+  try {
+    const result = fn.apply(handlers, args);
+    if (result !== null && typeof result?.then === "function") result.then(undefined, logSocketError);
+  } catch (err) {
+    logSocketError(err);
+  }
+}
+
+/** Delivers a socket's events to the app until it closes. */
+async function runSocket(sid, ws, handlers) {
+  openSockets++;
+  socketCountChanged(1);
+  try {
+    callHandler(handlers, "open", ws);
+    while (true) {
+      const event = await op_buntime_ws_next(sid);
+      switch (event.kind) {
+        case "text":
+          callHandler(handlers, "message", ws, event.text);
+          break;
+        case "binary":
+          callHandler(handlers, "message", ws, binaryMessage(ws, event.data));
+          break;
+        case "ping":
+          callHandler(handlers, "ping", ws, binaryMessage(ws, event.data));
+          break;
+        case "pong":
+          callHandler(handlers, "pong", ws, binaryMessage(ws, event.data));
+          break;
+        case "drain":
+          callHandler(handlers, "drain", ws);
+          break;
+        case "close":
+          ws._ended();
+          callHandler(handlers, "close", ws, event.code, event.reason);
+          return;
+      }
+    }
+  } finally {
+    op_buntime_ws_forget(sid);
+    openSockets--;
+    socketCountChanged(-1);
+  }
+}
+
+function upgrade(req, options) {
+  const id = requestIds.get(req);
+  if (id === undefined || !handshakes.has(req) || upgraded.has(req)) return false;
+  const handlers = current?.websocket;
+  if (!handlers) {
+    throw new TypeError(
+      "server.upgrade() needs WebSocket handlers: export `websocket: { message(ws, msg) { ... } }` next to fetch (see README: WebSocket apps)",
+    );
+  }
+  const headers = options?.headers ? [...new Headers(options.headers)] : [];
+  const sid = op_buntime_ws_upgrade(id, headers);
+  if (sid === 0) return false;
+  upgraded.add(req);
+  const ws = new ServerWebSocket(sid, options?.data, remotes.get(req)?.address ?? "");
+  runSocket(sid, ws, handlers);
+  return true;
+}
+
 /** What `Bun.serve(options)` registered, when the app called it. */
 let served = null;
 
@@ -157,15 +376,17 @@ const server = {
   development: false,
   id: "buntime",
   pendingRequests: 0,
-  pendingWebSockets: 0,
   requestIP: (req) => remotes.get(req) ?? null,
   timeout(req, seconds) {
     const id = requestIds.get(req);
     if (id !== undefined) op_buntime_set_timeout(id, Math.max(0, Number(seconds) || 0));
   },
-  upgrade: () => false,
-  publish: () => 0,
-  subscriberCount: () => 0,
+  upgrade,
+  publish: (topic, data, compress) => publish(String(topic), data, compress, null),
+  subscriberCount: (topic) => topics.get(String(topic))?.size ?? 0,
+  get pendingWebSockets() {
+    return openSockets;
+  },
   stop() {},
   reload(options) {
     served = { ...served, ...options };
@@ -200,11 +421,13 @@ function buildHandler(mod) {
     );
   }
   const onError = typeof app.error === "function" ? app.error.bind(app) : null;
+  const websocket = typeof app.websocket === "object" && app.websocket !== null ? app.websocket : null;
   const hooks = exported ?? {};
   return {
     onIdle: typeof hooks.onIdle === "function" ? hooks.onIdle.bind(hooks) : null,
     onTerminate: typeof hooks.onTerminate === "function" ? hooks.onTerminate.bind(hooks) : null,
     onError,
+    websocket,
     async dispatch(req, pathname) {
       if (routes) {
         const method = req.method;
@@ -330,7 +553,7 @@ function errorMessage(err) {
 }
 
 async function handleRequest(handler, msg, config) {
-  const { id, method, url, headers, hasBody, remoteAddress, remotePort } = msg;
+  const { id, method, url, headers, hasBody, remoteAddress, remotePort, upgradable } = msg;
   try {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const queryStart = url.indexOf("?", pathStart);
@@ -348,6 +571,7 @@ async function handleRequest(handler, msg, config) {
     }
     const req = new Request(url, init);
     requestIds.set(req, id);
+    if (upgradable) handshakes.add(req);
     if (remoteAddress) {
       const family = remoteAddress.includes(":") ? "IPv6" : "IPv4";
       remotes.set(req, { address: remoteAddress, family, port: remotePort });
@@ -360,6 +584,8 @@ async function handleRequest(handler, msg, config) {
       if (!handler.onError) throw err;
       res = await handler.onError(err);
     }
+    // An accepted handshake was answered by the upgrade itself.
+    if (upgraded.has(req)) return;
     await sendResponse(id, res, req);
   } catch (err) {
     console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
@@ -382,10 +608,17 @@ async function runHook(name, hook) {
   }
 }
 
-/** Runs until the inbox closes and every request has finished. */
+/** Requests being handled plus open WebSockets: the worker ends at zero. */
+let inFlight = 0;
+let drained = null;
+
+function socketCountChanged(delta) {
+  inFlight += delta;
+  if (inFlight === 0 && drained) drained();
+}
+
+/** Runs until the inbox closes and every request and socket has finished. */
 export async function serve(handler, config) {
-  let inFlight = 0;
-  let drained = null;
   while (true) {
     const msg = await op_buntime_next_message();
     if (msg.kind === "closed") break;

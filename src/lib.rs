@@ -7,6 +7,7 @@
 //! ops in [`ext`], where `runtime-js/` hands it to the app.
 
 pub mod app_config;
+pub mod app_socket;
 pub mod deployments;
 pub mod ext;
 pub mod html_base;

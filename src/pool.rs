@@ -58,15 +58,22 @@ impl PooledWorker {
     now.saturating_duration_since(*self.last_used.lock().unwrap())
   }
 
+  /// Requests in flight or WebSockets open: never retired or evicted.
   fn is_busy(&self) -> bool {
-    self.in_flight.load(Ordering::Acquire) > 0
+    self.in_flight.load(Ordering::Acquire) > 0 || self.control().open_sockets() > 0
   }
 
-  /// Whether the next request may still go to this worker.
+  /// Whether the next request may still go to this worker. One holding
+  /// open WebSockets stays its app's worker past `ttl`, `idleTimeout` and
+  /// `maxRequests`, so `publish` reaches every socket of the app.
   fn reusable(&self, now: Instant, config: &AppConfig) -> bool {
-    !self.handle.is_closed()
-      && self.config == *config
-      && now.duration_since(self.handle.started_at) < self.config.ttl
+    if self.handle.is_closed() || self.config != *config {
+      return false;
+    }
+    if self.control().open_sockets() > 0 {
+      return true;
+    }
+    now.duration_since(self.handle.started_at) < self.config.ttl
       && self.idle_for(now) < self.config.idle_timeout
       && self.requests.load(Ordering::Relaxed) < self.config.max_requests
   }
@@ -417,6 +424,7 @@ impl Pool {
             age: now.duration_since(w.handle.started_at).as_millis() as u64,
             idle: w.idle_for(now).as_millis() as u64,
             request_count: w.requests.load(Ordering::Relaxed),
+            sockets: w.control().open_sockets(),
             status: if w.handle.is_closed() {
               "stopped"
             } else if w.is_busy() {
@@ -453,4 +461,6 @@ pub struct WorkerStats {
   pub request_count: u64,
   /// "active" (serving), "idle" or "stopped".
   pub status: &'static str,
+  /// WebSockets open on this worker.
+  pub sockets: usize,
 }

@@ -344,7 +344,7 @@ fn proxy_error(message: impl std::fmt::Display) -> Response {
   json_error(StatusCode::BAD_GATEWAY, format!("Proxy error: {message}"))
 }
 
-fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+pub fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
   let has_token = |name: header::HeaderName, token: &str| {
     headers
       .get_all(name)

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -21,6 +22,7 @@ use tokio::sync::{oneshot, watch};
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app_config::{self, AppConfig, ConfigError, EntryKind};
+use crate::app_socket;
 use crate::deployments::UploadLimits;
 use crate::ext::protocol::{Reply, RequestJob, ResponseBody, ResponseHead};
 use crate::html_base::inject_base;
@@ -408,7 +410,21 @@ async fn run_app(
     .extensions()
     .get::<ConnectInfo<SocketAddr>>()
     .map(|info| info.0);
-  let (parts, body) = request.into_parts();
+  let (mut parts, body) = request.into_parts();
+  // A WebSocket handshake the app may accept with `server.upgrade(req)`.
+  let upgrade = if proxy::is_websocket_upgrade(&parts.headers) {
+    let limit = (state.settings.ws_max_payload_mb as usize) << 20;
+    WebSocketUpgrade::from_request_parts(&mut parts, &())
+      .await
+      .ok()
+      .map(|upgrade| {
+        upgrade
+          .max_message_size(limit * 2)
+          .max_frame_size(limit * 2)
+      })
+  } else {
+    None
+  };
   let host = parts
     .headers
     .get(header::HOST)
@@ -450,6 +466,7 @@ async fn run_app(
     body,
     reply: reply_tx,
     deadline: deadline_tx,
+    upgradable: upgrade.is_some(),
   };
 
   let key = &spec.key;
@@ -486,6 +503,24 @@ async fn run_app(
       message,
     ),
     Ok(Ok(Reply::Response(head))) => into_response(head, base, is_head, dispatched),
+    Ok(Ok(Reply::Upgrade(link))) => match upgrade {
+      Some(upgrade) => {
+        let limits = app_socket::Limits {
+          max_payload: (state.settings.ws_max_payload_mb as usize) << 20,
+          idle: Duration::from_secs(state.settings.ws_idle_timeout),
+        };
+        let headers = link.headers.clone();
+        let mut response = upgrade
+          .on_upgrade(move |socket| app_socket::relay(socket, link, limits))
+          .into_response();
+        response.headers_mut().extend(headers);
+        response
+      }
+      None => json_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server.upgrade() on a request that is not a WebSocket handshake",
+      ),
+    },
   };
   state
     .metrics

@@ -110,6 +110,16 @@ pub struct Settings {
   #[arg(long, env = "V8_FLAGS", default_value = "")]
   pub v8_flags: String,
 
+  /// Largest WebSocket message an app accepts, in MB; a bigger one closes
+  /// the socket with 1009.
+  #[arg(long, env = "WS_MAX_PAYLOAD_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024))]
+  pub ws_max_payload_mb: u64,
+
+  /// Seconds without a frame either way before an app's WebSocket is
+  /// closed (1001).
+  #[arg(long, env = "WS_IDLE_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+  pub ws_idle_timeout: u64,
+
   /// V8 heap limit per isolate, in MB (halved for `lowMemory` apps).
   #[arg(long, env = "WORKER_HEAP_MB", default_value_t = 128, value_parser = clap::value_parser!(u64).range(8..=16384))]
   pub worker_heap_mb: u64,

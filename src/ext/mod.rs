@@ -9,6 +9,7 @@ pub mod node_ops;
 pub mod ops;
 pub mod permissions;
 pub mod protocol;
+pub mod socket_ops;
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -93,6 +94,14 @@ deno_core::extension!(
     ops::op_buntime_respond_file,
     ops::op_buntime_log,
     ops::op_buntime_set_timeout,
+    socket_ops::op_buntime_ws_upgrade,
+    socket_ops::op_buntime_ws_next,
+    socket_ops::op_buntime_ws_send_text,
+    socket_ops::op_buntime_ws_send_binary,
+    socket_ops::op_buntime_ws_control,
+    socket_ops::op_buntime_ws_close,
+    socket_ops::op_buntime_ws_forget,
+    socket_ops::op_buntime_ws_buffered,
     node_ops::op_buntime_require_resolve,
     node_ops::op_buntime_require_source,
     node_ops::op_buntime_digest,

@@ -52,6 +52,7 @@ struct Slot {
   reply: Option<oneshot::Sender<Reply>>,
   stream: Option<mpsc::Sender<Bytes>>,
   deadline: Option<tokio::sync::watch::Sender<Option<std::time::Instant>>>,
+  upgradable: bool,
 }
 
 impl InFlight {
@@ -69,6 +70,18 @@ impl InFlight {
       .slots
       .get_mut(&id)
       .ok_or_else(|| JsErrorBox::type_error(format!("request {id} is already answered")))
+  }
+
+  /// The reply channel of a WebSocket handshake request, for
+  /// `server.upgrade`; the request is then done as far as HTTP goes.
+  pub(super) fn take_upgradable(&mut self, id: u32) -> Option<oneshot::Sender<Reply>> {
+    let slot = self.slots.get_mut(&id)?;
+    if !slot.upgradable {
+      return None;
+    }
+    let reply = slot.reply.take()?;
+    self.slots.remove(&id);
+    Some(reply)
   }
 
   /// Sends the reply once; a client that went away is not an error here.
@@ -99,6 +112,8 @@ pub struct IncomingMessage {
   /// The client's address for `server.requestIP(req)`; empty when unknown.
   remote_address: String,
   remote_port: u16,
+  /// A WebSocket handshake `server.upgrade(req)` may accept.
+  upgradable: bool,
 }
 
 impl IncomingMessage {
@@ -112,6 +127,7 @@ impl IncomingMessage {
       has_body: false,
       remote_address: String::new(),
       remote_port: 0,
+      upgradable: false,
     }
   }
 }
@@ -143,6 +159,7 @@ pub async fn op_buntime_next_message(
     })
     .collect();
   let has_body = job.body.is_some();
+  let upgradable = job.upgradable;
   in_flight.slots.insert(
     id,
     Slot {
@@ -150,6 +167,7 @@ pub async fn op_buntime_next_message(
       reply: Some(job.reply),
       stream: None,
       deadline: Some(job.deadline),
+      upgradable: job.upgradable,
     },
   );
   Ok(IncomingMessage {
@@ -164,6 +182,7 @@ pub async fn op_buntime_next_message(
       .map(|addr| addr.ip().to_string())
       .unwrap_or_default(),
     remote_port: job.remote.map_or(0, |addr| addr.port()),
+    upgradable,
   })
 }
 

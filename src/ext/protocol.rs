@@ -35,10 +35,15 @@ pub struct RequestJob {
   /// When the front end gives up waiting for the reply (`None`: never);
   /// the app moves it with `server.timeout(req, seconds)`.
   pub deadline: tokio::sync::watch::Sender<Option<std::time::Instant>>,
+  /// A WebSocket handshake the app may accept with `server.upgrade(req)`.
+  pub upgradable: bool,
 }
 
 pub enum Reply {
   Response(ResponseHead),
+  /// The app accepted the WebSocket handshake: the front end completes it
+  /// and relays frames through these channels.
+  Upgrade(SocketLink),
   /// The app failed this request; the front end answers JSON.
   Failed {
     status: u16,
@@ -55,4 +60,40 @@ pub struct ResponseHead {
 pub enum ResponseBody {
   Full(Bytes),
   Stream(mpsc::Receiver<Bytes>),
+}
+
+/// The front end's half of an app's WebSocket.
+pub struct SocketLink {
+  /// Extra response headers from `server.upgrade(req, { headers })`.
+  pub headers: HeaderMap,
+  pub to_client: mpsc::UnboundedReceiver<SocketOut>,
+  pub from_client: mpsc::UnboundedSender<SocketIn>,
+  /// Bytes the app queued that the client has not taken yet: `ws.send`
+  /// reports backpressure above a limit, and `drain` fires when it empties.
+  pub queued: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+  /// Set when `ws.send` reported backpressure: the relay sends
+  /// [`SocketIn::Drain`] once `queued` is back to zero.
+  pub backpressured: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// From the app to the client.
+pub enum SocketOut {
+  Text(String),
+  Binary(Bytes),
+  Ping(Bytes),
+  Pong(Bytes),
+  Close(u16, String),
+}
+
+/// From the client (or the relay) to the app.
+pub enum SocketIn {
+  Text(String),
+  Binary(Bytes),
+  Ping(Bytes),
+  Pong(Bytes),
+  /// The socket ended: the client's close code and reason, 1006 when the
+  /// connection dropped, 1009 for a message over the size limit.
+  Close(u16, String),
+  /// The client took everything queued after `ws.send` reported -1.
+  Drain,
 }

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::ext::node_ops::ModuleHostRef;
 use crate::ext::ops::{DoneSignal, InFlight, Inbox, WorkerContext};
 use crate::ext::protocol::{Reply, WorkerMessage};
+use crate::ext::socket_ops::{OpenSockets, Sockets};
 use module_loader::AppModuleLoader;
 
 static SNAPSHOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/BUNTIME_SNAPSHOT.bin"));
@@ -55,9 +56,15 @@ pub struct WorkerControl {
   waker: AtomicWaker,
   /// Set when the heap limit stopped the isolate.
   out_of_memory: AtomicBool,
+  /// WebSockets the app accepted and has not closed.
+  sockets: OpenSockets,
 }
 
 impl WorkerControl {
+  pub fn open_sockets(&self) -> usize {
+    self.sockets.0.load(Ordering::Acquire)
+  }
+
   /// Stops JavaScript running on the worker's thread, even a busy loop.
   pub fn terminate(&self) {
     if let Some(isolate) = self.isolate.get() {
@@ -271,6 +278,8 @@ async fn run(
     state.put(done.clone());
     state.put(crate::ext::permissions::app_permissions());
     state.put(ModuleHostRef(loader));
+    state.put(Sockets::default());
+    state.put(control.sockets.clone());
   }
 
   if let Err(message) = control.ticking(load_app(&mut runtime, &spec)).await {

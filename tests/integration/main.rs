@@ -20,3 +20,4 @@ mod static_sites;
 mod streaming;
 mod typescript;
 mod web_platform;
+mod websocket_apps;

@@ -1,0 +1,254 @@
+//! Ops behind Bun-style WebSocket apps (`server.upgrade(req)` and the
+//! app's `websocket` handlers): the socket lives in the worker that
+//! accepted it; frames cross to the front end's relay over channels.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use deno_core::{op2, ByteString, OpState, ToJsBuffer};
+use deno_error::JsErrorBox;
+use http::header::{HeaderName, HeaderValue};
+use http::HeaderMap;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::ops::InFlight;
+use super::protocol::{Reply, SocketIn, SocketLink, SocketOut};
+
+/// Above this many queued bytes `ws.send` answers -1 (Bun's backpressure
+/// signal; the message is still queued).
+const BACKPRESSURE_LIMIT: usize = 16 << 20;
+
+/// Open sockets of this worker; shared with the pool, which keeps a worker
+/// with open sockets as its app's worker.
+#[derive(Clone, Default)]
+pub struct OpenSockets(pub Arc<AtomicUsize>);
+
+struct Socket {
+  to_client: mpsc::UnboundedSender<SocketOut>,
+  from_client: Rc<RefCell<mpsc::UnboundedReceiver<SocketIn>>>,
+  queued: Arc<AtomicUsize>,
+  /// `send` reported backpressure; `drain` is due once the queue empties.
+  backpressured: Arc<AtomicBool>,
+}
+
+#[derive(Default)]
+pub struct Sockets {
+  next_id: u32,
+  open: HashMap<u32, Socket>,
+}
+
+/// Accepts the WebSocket handshake of request `id`; 0 when the request is
+/// not an upgradable one (or was already answered).
+#[op2]
+pub fn op_buntime_ws_upgrade(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+) -> Result<u32, JsErrorBox> {
+  let Some(reply) = state.borrow_mut::<InFlight>().take_upgradable(id) else {
+    return Ok(0);
+  };
+  let mut extra = HeaderMap::new();
+  for (name, value) in headers {
+    let name = HeaderName::from_bytes(&name)
+      .map_err(|_| JsErrorBox::type_error("invalid header name in server.upgrade()"))?;
+    let value = HeaderValue::from_bytes(&value)
+      .map_err(|_| JsErrorBox::type_error("invalid header value in server.upgrade()"))?;
+    extra.append(name, value);
+  }
+  let (to_client_tx, to_client_rx) = mpsc::unbounded_channel();
+  let (from_client_tx, from_client_rx) = mpsc::unbounded_channel();
+  let queued = Arc::new(AtomicUsize::new(0));
+  let backpressured = Arc::new(AtomicBool::new(false));
+  let link = SocketLink {
+    headers: extra,
+    to_client: to_client_rx,
+    from_client: from_client_tx,
+    queued: queued.clone(),
+    backpressured: backpressured.clone(),
+  };
+  if reply.send(Reply::Upgrade(link)).is_err() {
+    // The client left before the handshake completed.
+    return Ok(0);
+  }
+  let sockets = state.borrow_mut::<Sockets>();
+  sockets.next_id = sockets.next_id.wrapping_add(1).max(1);
+  let sid = sockets.next_id;
+  sockets.open.insert(
+    sid,
+    Socket {
+      to_client: to_client_tx,
+      from_client: Rc::new(RefCell::new(from_client_rx)),
+      queued,
+      backpressured,
+    },
+  );
+  state
+    .borrow::<OpenSockets>()
+    .0
+    .fetch_add(1, Ordering::AcqRel);
+  Ok(sid)
+}
+
+#[derive(Serialize)]
+pub struct SocketEvent {
+  /// "text", "binary", "ping", "pong", "drain" or "close".
+  kind: &'static str,
+  text: Option<String>,
+  data: Option<ToJsBuffer>,
+  code: u16,
+  reason: String,
+}
+
+impl SocketEvent {
+  fn new(kind: &'static str) -> Self {
+    Self {
+      kind,
+      text: None,
+      data: None,
+      code: 0,
+      reason: String::new(),
+    }
+  }
+
+  fn bytes(kind: &'static str, data: Bytes) -> Self {
+    Self {
+      data: Some(data.to_vec().into()),
+      ..Self::new(kind)
+    }
+  }
+}
+
+/// The next event on socket `sid`; "close" is the last one.
+#[op2]
+#[serde]
+pub async fn op_buntime_ws_next(state: Rc<RefCell<OpState>>, #[smi] sid: u32) -> SocketEvent {
+  let Some(receiver) = state
+    .borrow()
+    .borrow::<Sockets>()
+    .open
+    .get(&sid)
+    .map(|s| s.from_client.clone())
+  else {
+    return SocketEvent {
+      code: 1006,
+      ..SocketEvent::new("close")
+    };
+  };
+  let event = std::future::poll_fn(|cx| receiver.borrow_mut().poll_recv(cx)).await;
+  match event {
+    Some(SocketIn::Text(text)) => SocketEvent {
+      text: Some(text),
+      ..SocketEvent::new("text")
+    },
+    Some(SocketIn::Binary(data)) => SocketEvent::bytes("binary", data),
+    Some(SocketIn::Ping(data)) => SocketEvent::bytes("ping", data),
+    Some(SocketIn::Pong(data)) => SocketEvent::bytes("pong", data),
+    Some(SocketIn::Drain) => SocketEvent::new("drain"),
+    Some(SocketIn::Close(code, reason)) => SocketEvent {
+      code,
+      reason,
+      ..SocketEvent::new("close")
+    },
+    None => SocketEvent {
+      code: 1006,
+      ..SocketEvent::new("close")
+    },
+  }
+}
+
+fn queue(state: &mut OpState, sid: u32, message: SocketOut, len: usize) -> i32 {
+  let Some(socket) = state.borrow::<Sockets>().open.get(&sid) else {
+    return 0;
+  };
+  let before = socket.queued.fetch_add(len, Ordering::AcqRel);
+  if socket.to_client.send(message).is_err() {
+    return 0;
+  }
+  if before + len > BACKPRESSURE_LIMIT {
+    socket.backpressured.store(true, Ordering::Release);
+    return -1;
+  }
+  i32::try_from(len).unwrap_or(i32::MAX)
+}
+
+/// `ws.send(text)`: bytes queued, -1 under backpressure, 0 when closed.
+#[op2(fast)]
+pub fn op_buntime_ws_send_text(
+  state: &mut OpState,
+  #[smi] sid: u32,
+  #[string] text: String,
+) -> i32 {
+  let len = text.len();
+  queue(state, sid, SocketOut::Text(text), len)
+}
+
+#[op2(fast)]
+pub fn op_buntime_ws_send_binary(
+  state: &mut OpState,
+  #[smi] sid: u32,
+  #[buffer(copy)] data: Vec<u8>,
+) -> i32 {
+  let len = data.len();
+  queue(state, sid, SocketOut::Binary(Bytes::from(data)), len)
+}
+
+/// `ws.ping(data)` / `ws.pong(data)`.
+#[op2(fast)]
+pub fn op_buntime_ws_control(
+  state: &mut OpState,
+  #[smi] sid: u32,
+  pong: bool,
+  #[buffer(copy)] data: Vec<u8>,
+) -> i32 {
+  let len = data.len();
+  let data = Bytes::from(data);
+  let message = if pong {
+    SocketOut::Pong(data)
+  } else {
+    SocketOut::Ping(data)
+  };
+  queue(state, sid, message, len)
+}
+
+/// `ws.close(code, reason)`: starts the closing handshake; the "close"
+/// event follows when the client answers.
+#[op2(fast)]
+pub fn op_buntime_ws_close(
+  state: &mut OpState,
+  #[smi] sid: u32,
+  #[smi] code: u32,
+  #[string] reason: String,
+) {
+  if let Some(socket) = state.borrow::<Sockets>().open.get(&sid) {
+    let code = u16::try_from(code).unwrap_or(1000);
+    let _ = socket.to_client.send(SocketOut::Close(code, reason));
+  }
+}
+
+/// After the "close" event: the socket is gone.
+#[op2(fast)]
+pub fn op_buntime_ws_forget(state: &mut OpState, #[smi] sid: u32) {
+  if state.borrow_mut::<Sockets>().open.remove(&sid).is_some() {
+    state
+      .borrow::<OpenSockets>()
+      .0
+      .fetch_sub(1, Ordering::AcqRel);
+  }
+}
+
+/// Bytes waiting for the client (`ws.getBufferedAmount()`).
+#[op2(fast)]
+#[number]
+pub fn op_buntime_ws_buffered(state: &mut OpState, #[smi] sid: u32) -> u64 {
+  state
+    .borrow::<Sockets>()
+    .open
+    .get(&sid)
+    .map_or(0, |s| s.queued.load(Ordering::Acquire) as u64)
+}

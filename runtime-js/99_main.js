@@ -2,6 +2,9 @@
 // leaves the worker's two entry points on `__buntime` for Rust to call once.
 import "ext:buntime/00_web_globals.js";
 import { setAppEnv } from "ext:buntime/10_bun.js";
+import "ext:buntime/12_bun_extras.js";
+import * as bunSqliteTemp from "ext:buntime/node/bun_sqlite.js"; // TEMP until main's lazy ESM lands
+globalThis.__bunSqlite = bunSqliteTemp; // TEMP
 import { makeHandler, serve } from "ext:buntime/30_serve.js";
 import { core } from "ext:core/mod.js";
 import { performance as performanceMod } from "ext:buntime/00_web_globals.js";

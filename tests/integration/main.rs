@@ -3,6 +3,7 @@
 mod harness;
 
 mod app_contract;
+mod bun_api;
 mod deployments;
 mod errors;
 mod pool;

@@ -25,10 +25,17 @@ fn main() {
   let extensions = ext::extensions();
   // (specifier, path) of every lazily loaded file, for the residual table.
   let mut lazy: Vec<(&'static str, &'static str)> = Vec::new();
+  let mut lazy_esm: Vec<(&'static str, &'static str)> = Vec::new();
   for extension in &extensions {
     for file in extension.lazy_loaded_js_files.iter() {
       if let ExtensionFileSourceCode::LoadedFromFsDuringSnapshot(path) = file.code {
         lazy.push((file.specifier, path));
+      }
+    }
+    // Node built-ins: compiled in an isolate only when an app imports them.
+    for file in extension.lazy_loaded_esm_files.iter() {
+      if let ExtensionFileSourceCode::LoadedFromFsDuringSnapshot(path) = file.code {
+        lazy_esm.push((file.specifier, path));
       }
     }
   }
@@ -53,18 +60,21 @@ fn main() {
   }
 
   // deno_core looks residual sources up by binary search.
-  lazy.sort();
-  let mut residual = String::from("pub static RESIDUAL_LAZY_JS: &[(&str, &str)] = &[\n");
-  for (specifier, path) in lazy {
-    if !snapshot
-      .consumed_lazy_specifiers
-      .iter()
-      .any(|s| s == specifier)
-    {
-      writeln!(residual, "  ({specifier:?}, include_str!({path:?})),").unwrap();
+  let mut residual = String::new();
+  for (name, mut files) in [("RESIDUAL_LAZY_JS", lazy), ("RESIDUAL_LAZY_ESM", lazy_esm)] {
+    files.sort();
+    writeln!(residual, "pub static {name}: &[(&str, &str)] = &[").unwrap();
+    for (specifier, path) in files {
+      if !snapshot
+        .consumed_lazy_specifiers
+        .iter()
+        .any(|s| s == specifier)
+      {
+        writeln!(residual, "  ({specifier:?}, include_str!({path:?})),").unwrap();
+      }
     }
+    residual.push_str("];\n");
   }
-  residual.push_str("];\n");
   std::fs::write(out_dir.join("residual_lazy_js.rs"), residual)
     .expect("writing the residual table");
 }

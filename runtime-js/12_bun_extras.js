@@ -637,8 +637,6 @@ const UNSUPPORTED_FUNCTIONS = [
   "S3Client",
   "SQL",
   "RedisClient",
-  "Cookie",
-  "CookieMap",
 ];
 const UNSUPPORTED_NAMESPACES = ["dns", "s3", "sql", "redis", "stdin", "stdout", "stderr", "embeddedFiles"];
 

@@ -11,9 +11,14 @@ import {
   op_buntime_respond_stream,
   op_buntime_respond_text,
   op_buntime_worker_done,
+  op_buntime_fs_read,
+  op_buntime_fs_stat,
+  op_buntime_set_timeout,
 } from "ext:core/ops";
 import { request as requestMod, response as responseMod } from "ext:buntime/00_web_globals.js";
 import { serveStatic } from "ext:buntime/20_static.js";
+import { BunFile } from "ext:buntime/10_bun.js";
+import { setCookieHeaders } from "ext:buntime/25_cookies.js";
 
 const { Response, toInnerResponse } = responseMod;
 const { Request } = requestMod;
@@ -22,7 +27,11 @@ const HOOK_LIMIT_MS = 1000;
 /** Request -> the client's `{ address, family, port }`, for `server.requestIP`. */
 const remotes = new WeakMap();
 
-/** A compiled `routes` table: exact paths, then `:params`, then wildcards. */
+/**
+ * A compiled `routes` table in Bun's order: at each path segment a literal
+ * beats a `:param`, which beats a `*` (so exact > `:param` > `/prefix/*` >
+ * `/*`); equal shapes keep the order they were written in.
+ */
 function compileRoutes(routes) {
   const compiled = [];
   for (const [pattern, value] of Object.entries(routes)) {
@@ -30,70 +39,198 @@ function compileRoutes(routes) {
       throw new TypeError(`route "${pattern}" must start with "/"`);
     }
     const names = [];
-    let rank = 0;
-    const source = pattern.split("/").map((part) => {
+    const shape = [];
+    const source = pattern.split("/").slice(1).map((part) => {
       if (part === "*") {
-        rank = Math.max(rank, 2);
+        shape.push(2);
         return ".*";
       }
       if (part.startsWith(":")) {
-        rank = Math.max(rank, 1);
+        shape.push(1);
         names.push(part.slice(1));
         return "([^/]+)";
       }
+      shape.push(0);
       return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     }).join("/");
     // "/files/*" also matches "/files".
-    const regex = new RegExp(`^${source.replace(/\/\.\*$/, "(?:/.*)?")}$`);
-    if (!(value instanceof Response) && typeof value !== "function" && (typeof value !== "object" || value === null)) {
-      throw new TypeError(`route "${pattern}" must map to a Response, a handler function or { GET, POST, ... }`);
+    const regex = new RegExp(`^${`/${source}`.replace(/\/\.\*$/, "(?:/.*)?")}$`);
+    const ok = value === false || value instanceof Response || value instanceof BunFile ||
+      typeof value === "function" || (typeof value === "object" && value !== null);
+    if (!ok) {
+      throw new TypeError(
+        `route "${pattern}" must map to a handler, a Response, Bun.file(), { GET, POST, ... } or false`,
+      );
     }
-    compiled.push({ regex, names, rank, value, index: compiled.length });
+    compiled.push({ regex, names, shape, value, etag: null });
   }
-  compiled.sort((a, b) => a.rank - b.rank || a.index - b.index);
-  return compiled;
+  const compare = (a, b) => {
+    for (let i = 0; i < Math.min(a.shape.length, b.shape.length); i++) {
+      if (a.shape[i] !== b.shape[i]) return a.shape[i] - b.shape[i];
+    }
+    return 0;
+  };
+  // Array.prototype.sort is stable: ties keep their written order.
+  return compiled.sort(compare);
 }
 
 function setParams(req, params) {
   Object.defineProperty(req, "params", { value: params, enumerable: true, configurable: true });
 }
 
-/** Checks the default export and returns how to dispatch to it. */
-export function makeHandler(mod) {
-  const app = mod?.default ?? mod;
+/** A weak validator for a static route Response, from its bytes (FNV-1a). */
+async function etagOf(res) {
+  const bytes = new Uint8Array(await res.clone().arrayBuffer());
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    hash ^= bytes[i];
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `W/"${bytes.length.toString(16)}-${hash.toString(16)}"`;
+}
+
+async function staticResponse(route, req) {
+  const res = route.value;
+  if (res.status !== 200 || res.headers.has("etag")) return res.clone();
+  route.etag ??= etagOf(res);
+  const etag = await route.etag;
+  const match = req.headers.get("if-none-match");
+  if (match !== null && match.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*")) {
+    return new Response(null, { status: 304, headers: { etag } });
+  }
+  const out = res.clone();
+  out.headers.set("etag", etag);
+  return out;
+}
+
+/** A `Bun.file()` route: Last-Modified/304, single byte ranges, 404 when gone. */
+function fileResponse(file, req) {
+  let stat;
+  try {
+    stat = op_buntime_fs_stat(file.name);
+  } catch {
+    return Response.json({ error: `Not found: ${file.name}` }, { status: 404 });
+  }
+  if (!stat.isFile) return Response.json({ error: `Not found: ${file.name}` }, { status: 404 });
+  const lastModified = new Date(Math.floor(stat.mtimeMs / 1000) * 1000).toUTCString();
+  const headers = { "content-type": file.type, "last-modified": lastModified, "accept-ranges": "bytes" };
+  const since = Date.parse(req.headers.get("if-modified-since") ?? "");
+  if (!Number.isNaN(since) && Math.floor(stat.mtimeMs / 1000) * 1000 <= since) {
+    return new Response(null, { status: 304, headers: { "last-modified": lastModified } });
+  }
+  const bytes = op_buntime_fs_read(file.name);
+  const range = req.headers.get("range");
+  if (range === null) return new Response(bytes, { headers });
+  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+  const size = bytes.byteLength;
+  let start = -1;
+  let end = size - 1;
+  if (m && m[1] !== "") {
+    start = Number(m[1]);
+    if (m[2] !== "") end = Math.min(Number(m[2]), size - 1);
+  } else if (m && m[2] !== "") {
+    start = Math.max(0, size - Number(m[2]));
+  }
+  if (start < 0 || start > end || start >= size) {
+    return new Response(null, { status: 416, headers: { "content-range": `bytes */${size}` } });
+  }
+  headers["content-range"] = `bytes ${start}-${end}/${size}`;
+  return new Response(bytes.subarray(start, end + 1), { status: 206, headers });
+}
+
+/** What `Bun.serve(options)` registered, when the app called it. */
+let served = null;
+
+function captureServe(options) {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("Bun.serve() expects an options object");
+  }
+  served = options;
+  return server;
+}
+
+/** The `server` handed to handlers (and returned by `Bun.serve`). */
+const server = {
+  hostname: "localhost",
+  port: 0,
+  url: new URL("http://localhost/"),
+  development: false,
+  id: "buntime",
+  pendingRequests: 0,
+  pendingWebSockets: 0,
+  requestIP: (req) => remotes.get(req) ?? null,
+  timeout(req, seconds) {
+    const id = requestIds.get(req);
+    if (id !== undefined) op_buntime_set_timeout(id, Math.max(0, Number(seconds) || 0));
+  },
+  upgrade: () => false,
+  publish: () => 0,
+  subscriberCount: () => 0,
+  stop() {},
+  reload(options) {
+    served = { ...served, ...options };
+    current = null;
+    return server;
+  },
+  ref() {},
+  unref() {},
+};
+
+/** Request -> inflight id, for `server.timeout`. */
+const requestIds = new WeakMap();
+let current = null;
+let appModule = null;
+
+function buildHandler(mod) {
+  const exported = mod?.default ?? mod;
+  // Prefer the default export; an app written for `bun run` calls
+  // Bun.serve() instead (Elysia's `.listen()`), and that is served.
+  const hasOwn = exported && (typeof exported.fetch === "function" ||
+    (typeof exported.routes === "object" && exported.routes !== null && !Array.isArray(exported.routes)));
+  const app = hasOwn ? exported : served;
   const fetch = typeof app?.fetch === "function" ? app.fetch.bind(app) : null;
-  const routes = app && typeof app.routes === "object" && app.routes !== null ? compileRoutes(app.routes) : null;
+  // Hono keeps an array in `app.routes`: that is not a routes table.
+  const routes =
+    app && typeof app.routes === "object" && app.routes !== null && !Array.isArray(app.routes)
+      ? compileRoutes(app.routes)
+      : null;
   if (!fetch && !routes) {
     throw new TypeError(
       "The app's default export must be an object with fetch(request) or a routes table, e.g. export default { fetch(req) { return new Response(\"hi\") } }",
     );
   }
-  const server = {
-    hostname: "localhost",
-    development: false,
-    requestIP: (req) => remotes.get(req) ?? null,
-    upgrade: () => false,
-    timeout() {},
-  };
+  const onError = typeof app.error === "function" ? app.error.bind(app) : null;
+  const hooks = exported ?? {};
   return {
-    onIdle: typeof app.onIdle === "function" ? app.onIdle.bind(app) : null,
-    onTerminate: typeof app.onTerminate === "function" ? app.onTerminate.bind(app) : null,
-    dispatch(req, pathname) {
+    onIdle: typeof hooks.onIdle === "function" ? hooks.onIdle.bind(hooks) : null,
+    onTerminate: typeof hooks.onTerminate === "function" ? hooks.onTerminate.bind(hooks) : null,
+    onError,
+    async dispatch(req, pathname) {
       if (routes) {
+        const method = req.method;
         for (const route of routes) {
           const m = route.regex.exec(pathname);
           if (!m) continue;
           let value = route.value;
-          if (!(value instanceof Response) && typeof value === "object") {
-            value = value[req.method] ?? (req.method === "HEAD" ? value.GET : undefined);
-            if (value === undefined) {
-              if (fetch) break;
-              return Response.json({ error: `Method ${req.method} not allowed` }, { status: 405 });
+          if (value === false) break;
+          if (typeof value === "object" && !(value instanceof Response) && !(value instanceof BunFile)) {
+            value = value[method] ?? (method === "HEAD" ? value.GET : undefined);
+            // Not this route's method: the next matching route, then fetch.
+            if (value === undefined) continue;
+          }
+          if (value instanceof Response) {
+            return route.value === value ? staticResponse(route, req) : value.clone();
+          }
+          if (value instanceof BunFile) return fileResponse(value, req);
+          const params = {};
+          for (let i = 0; i < route.names.length; i++) {
+            const raw = m[i + 1];
+            try {
+              params[route.names[i]] = decodeURIComponent(raw);
+            } catch {
+              params[route.names[i]] = raw;
             }
           }
-          if (value instanceof Response) return value.clone();
-          const params = {};
-          route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
           setParams(req, params);
           return value(req, server);
         }
@@ -103,6 +240,30 @@ export function makeHandler(mod) {
     },
   };
 }
+
+/** Checks the app and returns how to dispatch to it. */
+export function makeHandler(mod) {
+  appModule = mod;
+  current = buildHandler(mod);
+  return {
+    get onIdle() {
+      return current.onIdle;
+    },
+    get onTerminate() {
+      return current.onTerminate;
+    },
+    get onError() {
+      return current.onError;
+    },
+    dispatch(req, pathname) {
+      // `server.reload()` swaps the handlers.
+      current ??= buildHandler(appModule);
+      return current.dispatch(req, pathname);
+    },
+  };
+}
+
+globalThis.Bun.serve = captureServe;
 
 function requestBody(id) {
   return new ReadableStream({
@@ -120,7 +281,7 @@ function describe(value) {
   return value.constructor?.name ?? "object";
 }
 
-async function sendResponse(id, res) {
+async function sendResponse(id, res, req) {
   if (!(res instanceof Response)) {
     throw new TypeError(`The app's handler must return a Response, got ${describe(res)}`);
   }
@@ -128,6 +289,9 @@ async function sendResponse(id, res) {
   const status = inner.status;
   const headers = [];
   for (const pair of res.headers) headers.push(pair);
+  if (req !== undefined) {
+    for (const cookie of setCookieHeaders(req)) headers.push(["set-cookie", cookie]);
+  }
   const body = inner.body;
   if (body === null) return op_buntime_respond_text(id, status, headers, "");
   const source = body.streamOrStatic;
@@ -183,12 +347,20 @@ async function handleRequest(handler, msg, config) {
       init.duplex = "half";
     }
     const req = new Request(url, init);
+    requestIds.set(req, id);
     if (remoteAddress) {
       const family = remoteAddress.includes(":") ? "IPv6" : "IPv4";
       remotes.set(req, { address: remoteAddress, family, port: remotePort });
     }
-    const res = await handler.dispatch(req, pathname);
-    await sendResponse(id, res);
+    let res;
+    try {
+      res = await handler.dispatch(req, pathname);
+    } catch (err) {
+      // Bun.serve's `error(err)` option answers for a failing handler.
+      if (!handler.onError) throw err;
+      res = await handler.onError(err);
+    }
+    await sendResponse(id, res, req);
   } catch (err) {
     console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
     op_buntime_respond_error(id, 500, errorMessage(err));

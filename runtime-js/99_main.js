@@ -1,10 +1,9 @@
 // Entry of the snapshot: installs the globals (imports above run first) and
 // leaves the worker's two entry points on `__buntime` for Rust to call once.
 import "ext:buntime/00_web_globals.js";
-import { setAppEnv } from "ext:buntime/10_bun.js";
+import { setAppEnv, setAppRoot } from "ext:buntime/10_bun.js";
 import "ext:buntime/12_bun_extras.js";
-import * as bunSqliteTemp from "ext:buntime/node/bun_sqlite.js"; // TEMP until main's lazy ESM lands
-globalThis.__bunSqlite = bunSqliteTemp; // TEMP
+import "ext:buntime/40_cjs.js";
 import { makeHandler, serve } from "ext:buntime/30_serve.js";
 import { core } from "ext:core/mod.js";
 import { performance as performanceMod } from "ext:buntime/00_web_globals.js";
@@ -19,6 +18,7 @@ const hooks = {
     config = { staticEntry: options.staticEntry ?? null };
     performanceMod.setTimeOrigin();
     setAppEnv(options.env ?? {});
+    setAppRoot(options.root ?? "/");
   },
   /** The main module hands over the app's namespace once it evaluated. */
   setApp(mod) {

@@ -11,7 +11,14 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 /// Searched in this order when `entrypoint` is not configured.
-pub const ENTRYPOINT_CANDIDATES: [&str; 4] = ["index.html", "index.ts", "index.js", "index.mjs"];
+pub const ENTRYPOINT_CANDIDATES: [&str; 6] = [
+  "index.html",
+  "index.ts",
+  "index.tsx",
+  "index.js",
+  "index.jsx",
+  "index.mjs",
+];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppConfig {

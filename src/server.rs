@@ -439,6 +439,9 @@ async fn run_app(
   };
   let (reply_tx, reply_rx) = oneshot::channel();
   let is_head = parts.method == http::Method::HEAD;
+  let timeout = config.timeout;
+  let started = Instant::now();
+  let (deadline_tx, deadline_rx) = tokio::sync::watch::channel(Some(started + timeout));
   let job = RequestJob {
     method: parts.method,
     url,
@@ -446,10 +449,9 @@ async fn run_app(
     remote,
     body,
     reply: reply_tx,
+    deadline: deadline_tx,
   };
 
-  let timeout = config.timeout;
-  let started = Instant::now();
   let key = &spec.key;
   let dispatched = match state.pool.dispatch(spec, config, job, timeout).await {
     Ok(dispatched) => dispatched,
@@ -467,9 +469,7 @@ async fn run_app(
       );
     }
   };
-  let remaining = timeout.saturating_sub(started.elapsed());
-  let response = match tokio::time::timeout(remaining.max(Duration::from_millis(1)), reply_rx).await
-  {
+  let response = match wait_for_reply(reply_rx, deadline_rx).await {
     Err(_) => {
       check_stuck(state, key, &dispatched);
       json_error(
@@ -491,6 +491,40 @@ async fn run_app(
     .metrics
     .record(key, response.status().as_u16(), started.elapsed());
   response
+}
+
+/// The worker's reply, or `Err` once the request's deadline (which the app
+/// may move with `server.timeout`) passes.
+async fn wait_for_reply(
+  mut reply_rx: oneshot::Receiver<Reply>,
+  mut deadline_rx: tokio::sync::watch::Receiver<Option<Instant>>,
+) -> Result<Result<Reply, oneshot::error::RecvError>, ()> {
+  let mut watching = true;
+  loop {
+    let deadline = *deadline_rx.borrow_and_update();
+    let expiry = async {
+      match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+      }
+    };
+    let changed = async {
+      if watching {
+        deadline_rx.changed().await
+      } else {
+        std::future::pending().await
+      }
+    };
+    tokio::select! {
+      reply = &mut reply_rx => return Ok(reply),
+      () = expiry => return Err(()),
+      changed = changed => {
+        // The worker dropped the sender (request answered or worker gone):
+        // the deadline is final.
+        watching = changed.is_ok();
+      }
+    }
+  }
 }
 
 /// After a timeout: if the worker's thread is stuck in synchronous JS (it

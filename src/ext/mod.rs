@@ -6,6 +6,7 @@
 //! ops in the same order. Keep it free of `crate::` paths.
 
 pub mod bun_ops;
+pub mod node_ops;
 pub mod ops;
 pub mod permissions;
 pub mod protocol;
@@ -93,6 +94,14 @@ deno_core::extension!(
     ops::op_buntime_file_stat,
     ops::op_buntime_respond_file,
     ops::op_buntime_log,
+    ops::op_buntime_set_timeout,
+    node_ops::op_buntime_require_resolve,
+    node_ops::op_buntime_require_source,
+    node_ops::op_buntime_digest,
+    node_ops::op_buntime_hmac,
+    node_ops::op_buntime_fs_read,
+    node_ops::op_buntime_fs_stat,
+    node_ops::op_buntime_fs_readdir,
     bun_ops::op_bun_hash64,
     bun_ops::op_bun_hash32,
     bun_ops::op_bun_hasher_new,
@@ -124,9 +133,40 @@ deno_core::extension!(
     "10_bun.js",
     "12_bun_extras.js",
     "20_static.js",
+    "25_cookies.js",
     "30_serve.js",
+    "40_cjs.js",
     "99_main.js",
-    "node/bun_sqlite.js", // TEMP until main's lazy ESM lands
+  ],
+  // Node built-ins (and `bun`): compiled in an isolate only when its app
+  // imports them. `src/worker/module_loader.rs` maps specifiers to these.
+  lazy_loaded_esm = [
+    dir "runtime-js",
+    "node:_host" = "node/_host.js",
+    "node:assert" = "node/assert.js",
+    "node:assert/strict" = "node/assert_strict.js",
+    "node:async_hooks" = "node/async_hooks.js",
+    "node:buffer" = "node/buffer.js",
+    "node:bun" = "node/bun.js",
+    "node:bun_sqlite" = "node/bun_sqlite.js",
+    "node:crypto" = "node/crypto.js",
+    "node:events" = "node/events.js",
+    "node:fs" = "node/fs.js",
+    "node:fs/promises" = "node/fs_promises.js",
+    "node:module" = "node/module.js",
+    "node:os" = "node/os.js",
+    "node:path" = "node/path.js",
+    "node:path/posix" = "node/path_posix.js",
+    "node:process" = "node/process.js",
+    "node:querystring" = "node/querystring.js",
+    "node:stream" = "node/stream.js",
+    "node:stream/promises" = "node/stream_promises.js",
+    "node:string_decoder" = "node/string_decoder.js",
+    "node:timers" = "node/timers.js",
+    "node:timers/promises" = "node/timers_promises.js",
+    "node:url" = "node/url.js",
+    "node:util" = "node/util.js",
+    "node:util/types" = "node/util_types.js",
   ],
 );
 

@@ -51,6 +51,7 @@ struct Slot {
   body: Option<RequestBody>,
   reply: Option<oneshot::Sender<Reply>>,
   stream: Option<mpsc::Sender<Bytes>>,
+  deadline: Option<tokio::sync::watch::Sender<Option<std::time::Instant>>>,
 }
 
 impl InFlight {
@@ -148,6 +149,7 @@ pub async fn op_buntime_next_message(
       body: job.body,
       reply: Some(job.reply),
       stream: None,
+      deadline: Some(job.deadline),
     },
   );
   Ok(IncomingMessage {
@@ -163,6 +165,21 @@ pub async fn op_buntime_next_message(
       .unwrap_or_default(),
     remote_port: job.remote.map_or(0, |addr| addr.port()),
   })
+}
+
+/// `server.timeout(req, seconds)`: the front end now waits `seconds` from
+/// now for this request's answer (0: no limit).
+#[op2(fast)]
+pub fn op_buntime_set_timeout(state: &mut OpState, #[smi] id: u32, seconds: f64) {
+  let in_flight = state.borrow_mut::<InFlight>();
+  let Some(slot) = in_flight.slots.get_mut(&id) else {
+    return;
+  };
+  if let Some(deadline) = &slot.deadline {
+    let limit = (seconds > 0.0)
+      .then(|| std::time::Instant::now() + std::time::Duration::from_secs_f64(seconds.min(1e9)));
+    deadline.send_replace(limit);
+  }
 }
 
 /// Next chunk of the request body; an empty buffer means the body ended.

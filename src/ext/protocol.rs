@@ -32,6 +32,9 @@ pub struct RequestJob {
   /// `None` when the request has no body (GET, or an empty POST).
   pub body: Option<RequestBody>,
   pub reply: oneshot::Sender<Reply>,
+  /// When the front end gives up waiting for the reply (`None`: never);
+  /// the app moves it with `server.timeout(req, seconds)`.
+  pub deadline: tokio::sync::watch::Sender<Option<std::time::Instant>>,
 }
 
 pub enum Reply {

@@ -20,6 +20,7 @@ use futures::task::AtomicWaker;
 use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::ext::node_ops::ModuleHostRef;
 use crate::ext::ops::{DoneSignal, InFlight, Inbox, WorkerContext};
 use crate::ext::protocol::{Reply, WorkerMessage};
 use module_loader::AppModuleLoader;
@@ -209,13 +210,14 @@ pub fn spawn(spec: Arc<WorkerSpec>, first: WorkerMessage) -> std::io::Result<Wor
   Ok(Standby::start(spec.heap_limit_bytes)?.assign(spec, first))
 }
 
-fn create_runtime(heap_limit_bytes: usize, app_root: Rc<OnceCell<PathBuf>>) -> JsRuntime {
+fn create_runtime(heap_limit_bytes: usize, loader: Rc<AppModuleLoader>) -> JsRuntime {
   let params = v8::CreateParams::default().heap_limits(0, heap_limit_bytes);
   JsRuntime::new(RuntimeOptions {
-    module_loader: Some(Rc::new(AppModuleLoader::new(app_root))),
+    module_loader: Some(loader),
     extensions: crate::ext::extensions(),
     startup_snapshot: Some(SNAPSHOT),
     residual_lazy_js_sources: RESIDUAL_LAZY_JS,
+    residual_lazy_esm_sources: RESIDUAL_LAZY_ESM,
     create_params: Some(params),
     ..Default::default()
   })
@@ -227,7 +229,8 @@ async fn run(
   assign_rx: oneshot::Receiver<Assignment>,
 ) {
   let app_root = Rc::new(OnceCell::new());
-  let mut runtime = create_runtime(heap_limit_bytes, app_root.clone());
+  let loader = Rc::new(AppModuleLoader::new(app_root.clone()));
+  let mut runtime = create_runtime(heap_limit_bytes, loader.clone());
   let isolate = runtime.v8_isolate().thread_safe_handle();
   // An app that exhausts its heap is stopped instead of taking the process
   // down: terminate its JS and grant a little room to unwind.
@@ -267,6 +270,7 @@ async fn run(
     state.put(InFlight::default());
     state.put(done.clone());
     state.put(crate::ext::permissions::app_permissions());
+    state.put(ModuleHostRef(loader));
   }
 
   if let Err(message) = control.ticking(load_app(&mut runtime, &spec)).await {
@@ -320,7 +324,11 @@ async fn load_app(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), Stri
   } else {
     None
   };
-  let options = serde_json::json!({ "env": spec.env, "staticEntry": static_entry });
+  let options = serde_json::json!({
+    "env": spec.env,
+    "staticEntry": static_entry,
+    "root": spec.app_root,
+  });
   runtime
     .execute_script(
       "buntime:init",

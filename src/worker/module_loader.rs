@@ -1,69 +1,538 @@
-//! Loads an app's ES modules from its own folder and nowhere else.
+//! Loads an app's modules from its own folder and nowhere else: relative
+//! and in-app absolute imports, npm packages from the app's `node_modules`
+//! (Node's algorithm with `exports` conditions, via oxc_resolver), the
+//! app's `tsconfig.json` `paths`, JSON, CommonJS files (wrapped), and the
+//! Node/Bun built-ins of `runtime-js/node/`.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use deno_core::error::ModuleLoaderError;
 use deno_core::{
-  resolve_import, ModuleLoadOptions, ModuleLoadReferrer, ModuleLoadResponse, ModuleLoader,
-  ModuleResolveResponse, ModuleSource, ModuleSourceCode, ModuleSpecifier, ModuleType,
-  RequestedModuleType, ResolutionKind,
+  ModuleLoadOptions, ModuleLoadReferrer, ModuleLoadResponse, ModuleLoader, ModuleResolveResponse,
+  ModuleSource, ModuleSourceCode, ModuleSpecifier, ModuleType, RequestedModuleType, ResolutionKind,
 };
 use deno_error::JsErrorBox;
+use oxc_resolver::{ResolveOptions, Resolver, TsconfigDiscovery, TsconfigOptions};
+use regex::Regex;
 
-use super::transpile;
+use super::transpile::{self, Jsx};
+use crate::ext::node_ops::ModuleHost;
+
+/// Node built-ins an app may import (`node:x` or bare `x`), each served by
+/// the lazily loaded module of the same name in `src/ext/mod.rs`.
+const NODE_BUILTINS: &[&str] = &[
+  "assert",
+  "assert/strict",
+  "async_hooks",
+  "buffer",
+  "crypto",
+  "events",
+  "fs",
+  "fs/promises",
+  "module",
+  "os",
+  "path",
+  "path/posix",
+  "process",
+  "querystring",
+  "stream",
+  "stream/promises",
+  "string_decoder",
+  "timers",
+  "timers/promises",
+  "url",
+  "util",
+  "util/types",
+];
+
+/// Built-ins that exist in Node but not here: importing one names it.
+fn builtin_specifier(specifier: &str) -> Option<Result<String, String>> {
+  if let Some(name) = specifier.strip_prefix("bun:") {
+    return Some(match name {
+      "sqlite" => Ok("node:bun_sqlite".into()),
+      _ => Err(format!(
+        "\"bun:{name}\" is not supported by Buntime (see README: Bun API support)"
+      )),
+    });
+  }
+  if specifier == "bun" {
+    return Some(Ok("node:bun".into()));
+  }
+  let (name, explicit) = match specifier.strip_prefix("node:") {
+    Some(name) => (name, true),
+    None => (specifier, false),
+  };
+  if NODE_BUILTINS.contains(&name) {
+    return Some(Ok(format!("node:{name}")));
+  }
+  let known_node = explicit || NODE_ONLY.contains(&name.split('/').next().unwrap_or(name));
+  known_node.then(|| {
+    Err(format!(
+      "Node built-in \"node:{name}\" is not supported by Buntime (see README: Node built-ins)"
+    ))
+  })
+}
+
+/// Node built-in names Buntime lacks, so that `require("http")` says so
+/// instead of looking for an npm package called `http`.
+const NODE_ONLY: &[&str] = &[
+  "child_process",
+  "cluster",
+  "dgram",
+  "diagnostics_channel",
+  "dns",
+  "domain",
+  "http",
+  "http2",
+  "https",
+  "inspector",
+  "net",
+  "perf_hooks",
+  "punycode",
+  "readline",
+  "repl",
+  "sys",
+  "tls",
+  "trace_events",
+  "tty",
+  "v8",
+  "vm",
+  "wasi",
+  "worker_threads",
+  "zlib",
+];
+
+/// Per-app resolution state, made on first use (the app is known only
+/// once a standby isolate is assigned).
+struct AppResolution {
+  root: PathBuf,
+  esm: Resolver,
+  cjs: Resolver,
+  jsx: Jsx,
+  /// Folder → does the nearest `package.json` say `"type": "module"`?
+  package_type: RefCell<HashMap<PathBuf, Option<bool>>>,
+}
+
+impl AppResolution {
+  fn new(root: PathBuf) -> Self {
+    let tsconfig_path = root.join("tsconfig.json");
+    let tsconfig: Option<serde_json::Value> = std::fs::read_to_string(&tsconfig_path)
+      .ok()
+      .and_then(|text| parse_jsonc(&text));
+    let jsx = tsconfig
+      .as_ref()
+      .map(Jsx::from_tsconfig)
+      .unwrap_or_default();
+    let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let base = ResolveOptions {
+      tsconfig: tsconfig.is_some().then(|| {
+        TsconfigDiscovery::Manual(TsconfigOptions {
+          config_file: tsconfig_path.clone(),
+          references: oxc_resolver::TsconfigReferences::Auto,
+        })
+      }),
+      // Bun resolves extensionless imports and `./x.js` meaning `./x.ts`.
+      extensions: strings(&[
+        ".tsx", ".ts", ".jsx", ".js", ".mjs", ".cjs", ".mts", ".cts", ".json",
+      ]),
+      extension_alias: vec![
+        (".js".into(), strings(&[".ts", ".tsx", ".js", ".jsx"])),
+        (".mjs".into(), strings(&[".mts", ".mjs"])),
+        (".cjs".into(), strings(&[".cts", ".cjs"])),
+      ],
+      ..ResolveOptions::default()
+    };
+    let esm = Resolver::new(ResolveOptions {
+      condition_names: strings(&["bun", "worker", "import", "module", "default"]),
+      main_fields: strings(&["module", "main"]),
+      ..base.clone()
+    });
+    let cjs = esm.clone_with_options(ResolveOptions {
+      condition_names: strings(&["bun", "worker", "require", "default"]),
+      main_fields: strings(&["main"]),
+      ..base
+    });
+    Self {
+      root,
+      esm,
+      cjs,
+      jsx,
+      package_type: RefCell::new(HashMap::new()),
+    }
+  }
+
+  /// `./relative` form of an in-app path, for messages.
+  fn display(&self, path: &Path) -> String {
+    match path.strip_prefix(&self.root) {
+      Ok(rel) => format!("./{}", rel.display()),
+      Err(_) => path.display().to_string(),
+    }
+  }
+
+  /// Resolves `specifier` imported (or required) by the file `referrer`.
+  fn resolve(&self, specifier: &str, referrer: &Path, require: bool) -> Result<PathBuf, String> {
+    let resolver = if require { &self.cjs } else { &self.esm };
+    let resolution = resolver
+      .resolve_file(referrer, specifier)
+      .map_err(|err| match err {
+        oxc_resolver::ResolveError::NotFound(_) => format!(
+          "Cannot find module \"{specifier}\" imported from {}",
+          self.display(referrer)
+        ),
+        other => format!(
+          "Cannot resolve \"{specifier}\" imported from {}: {other}",
+          self.display(referrer)
+        ),
+      })?;
+    self.confine(resolution.path(), specifier)
+  }
+
+  /// The real path of `path`, which must lie inside the app folder.
+  fn confine(&self, path: &Path, specifier: &str) -> Result<PathBuf, String> {
+    let real = path
+      .canonicalize()
+      .map_err(|_| format!("Cannot find module {}", self.display(path)))?;
+    if real.starts_with(&self.root) {
+      Ok(real)
+    } else {
+      Err(format!(
+        "Cannot import \"{specifier}\": it is outside the app folder"
+      ))
+    }
+  }
+
+  /// Whether a `.js`-like file is CommonJS: ES module syntax says no, else
+  /// the nearest `package.json` `"type"` decides, else the code itself
+  /// (`require`/`module.exports`).
+  fn is_commonjs(&self, path: &Path, ext: &str, source: &str) -> bool {
+    match ext {
+      "cjs" | "cts" => return true,
+      "mjs" | "mts" | "json" => return false,
+      _ => {}
+    }
+    // Like Bun, `import`/`export` make a file an ES module whatever the
+    // package says (`npm init` writes `"type": "commonjs"`).
+    if has_esm_syntax(source) {
+      return false;
+    }
+    match path.parent().and_then(|dir| self.package_is_module(dir)) {
+      Some(is_module) => !is_module,
+      None => looks_commonjs(source),
+    }
+  }
+
+  fn package_is_module(&self, dir: &Path) -> Option<bool> {
+    if !dir.starts_with(&self.root) {
+      return None;
+    }
+    if let Some(known) = self.package_type.borrow().get(dir) {
+      return *known;
+    }
+    let found = match std::fs::read_to_string(dir.join("package.json")) {
+      Ok(text) => serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|json| json["type"].as_str().map(|t| t == "module")),
+      Err(_) => dir.parent().and_then(|up| self.package_is_module(up)),
+    };
+    self
+      .package_type
+      .borrow_mut()
+      .insert(dir.to_path_buf(), found);
+    found
+  }
+
+  /// JavaScript for a file: TypeScript/JSX transpiled, else as written.
+  fn javascript(&self, path: &Path, ext: &str) -> Result<String, String> {
+    let source =
+      std::fs::read(path).map_err(|err| format!("Cannot read {}: {err}", self.display(path)))?;
+    let source =
+      String::from_utf8(source).map_err(|_| format!("{} is not UTF-8", self.display(path)))?;
+    let Some(media_type) = transpile::media_type(ext) else {
+      return Ok(source);
+    };
+    let specifier = ModuleSpecifier::from_file_path(path).map_err(|_| "bad path".to_string())?;
+    let root_url = deno_core::url::Url::from_directory_path(&self.root)
+      .map(|u| u.to_string())
+      .unwrap_or_default();
+    transpile::transpile(&specifier, source, media_type, &self.jsx)
+      .map(|js| js.to_string())
+      .map_err(|err| err.replace(root_url.as_str(), "./"))
+  }
+}
+
+/// `tsconfig.json` allows comments and trailing commas.
+fn parse_jsonc(text: &str) -> Option<serde_json::Value> {
+  serde_json::from_str(text).ok().or_else(|| {
+    static COMMENTS: OnceLock<Regex> = OnceLock::new();
+    let comments = COMMENTS.get_or_init(|| {
+      Regex::new(r#"(?s)("(?:[^"\\]|\\.)*")|//[^\n]*|/\*.*?\*/|,(\s*[}\]])"#).unwrap()
+    });
+    let cleaned = comments.replace_all(text, "$1$2");
+    serde_json::from_str(&cleaned).ok()
+  })
+}
+
+/// `import`/`export` statements at the start of a line.
+fn has_esm_syntax(source: &str) -> bool {
+  static ESM: OnceLock<Regex> = OnceLock::new();
+  ESM
+    .get_or_init(|| {
+      Regex::new(
+        r#"(?m)^[ \t]*(?:import(?:[ \t]*[{*"']|[ \t]+[\w$])|export(?:[ \t]*[{*]|[ \t]+[\w$]))|\bimport\.meta\b"#,
+      )
+      .unwrap()
+    })
+    .is_match(source)
+}
+
+fn looks_commonjs(source: &str) -> bool {
+  static CJS: OnceLock<Regex> = OnceLock::new();
+  let cjs = CJS.get_or_init(|| {
+    Regex::new(r#"\brequire\s*\(|\bmodule\.exports\b|\bexports\.[\w$]+\s*=[^=]"#).unwrap()
+  });
+  !has_esm_syntax(source) && cjs.is_match(source)
+}
+
+/// Names a CommonJS module exports, found statically so that
+/// `import { parse } from "cookie"` links: `exports.x =`,
+/// `Object.defineProperty(exports, "x"`, `module.exports = { x, y: … }`,
+/// esbuild's `__export(target, { x: … })`, and re-exports of other files.
+fn commonjs_export_names(
+  app: &AppResolution,
+  path: &Path,
+  source: &str,
+  depth: u32,
+  names: &mut Vec<String>,
+) {
+  static ASSIGN: OnceLock<Regex> = OnceLock::new();
+  static OBJECT: OnceLock<Regex> = OnceLock::new();
+  static REEXPORT: OnceLock<Regex> = OnceLock::new();
+  let assign = ASSIGN.get_or_init(|| {
+    Regex::new(
+      r#"(?:\bmodule\.exports|\bexports)(?:\.([A-Za-z_$][\w$]*)|\[\s*["']([^"']+)["']\s*\])\s*=[^=]|Object\.defineProperty\(\s*(?:module\.)?exports\s*,\s*["']([^"']+)["']"#,
+    )
+    .unwrap()
+  });
+  let object = OBJECT.get_or_init(|| {
+    Regex::new(r#"(?:\bmodule\.exports\s*=|\b__export\(\s*[\w$]+\s*,)\s*\{"#).unwrap()
+  });
+  let reexport = REEXPORT.get_or_init(|| {
+    Regex::new(
+      r#"(?:\bmodule\.exports\s*=\s*|__exportStar\(\s*|__reExport\(\s*[\w$]+\s*,\s*)require\(\s*["']([^"']+)["']\s*\)"#,
+    )
+    .unwrap()
+  });
+  for caps in assign.captures_iter(source) {
+    if let Some(name) = caps.get(1).or(caps.get(2)).or(caps.get(3)) {
+      names.push(name.as_str().to_string());
+    }
+  }
+  for found in object.find_iter(source) {
+    object_literal_keys(&source[found.end()..], names);
+  }
+  if depth < 4 {
+    for caps in reexport.captures_iter(source) {
+      let Ok(target) = app.resolve(&caps[1], path, true) else {
+        continue;
+      };
+      let ext = extension(&target);
+      if let Ok(js) = app.javascript(&target, &ext) {
+        commonjs_export_names(app, &target, &js, depth + 1, names);
+      }
+    }
+  }
+}
+
+/// The top-level keys of an object literal whose `{` was just consumed.
+fn object_literal_keys(rest: &str, names: &mut Vec<String>) {
+  let bytes = rest.as_bytes();
+  let mut depth = 0usize;
+  let mut key_start = Some(0usize);
+  let mut i = 0;
+  while i < bytes.len() {
+    match bytes[i] {
+      b'{' | b'(' | b'[' => depth += 1,
+      b'}' | b')' | b']' if depth > 0 => depth -= 1,
+      b'}' => {
+        push_key(rest, key_start, i, names);
+        return;
+      }
+      b'"' | b'\'' | b'`' => {
+        let quote = bytes[i];
+        i += 1;
+        while i < bytes.len() && bytes[i] != quote {
+          if bytes[i] == b'\\' {
+            i += 1;
+          }
+          i += 1;
+        }
+      }
+      b':' if depth == 0 => {
+        push_key(rest, key_start.take(), i, names);
+      }
+      b',' if depth == 0 => {
+        push_key(rest, key_start, i, names);
+        key_start = Some(i + 1);
+      }
+      _ => {}
+    }
+    i += 1;
+  }
+}
+
+fn push_key(rest: &str, start: Option<usize>, end: usize, names: &mut Vec<String>) {
+  let Some(start) = start else { return };
+  let key = rest[start..end]
+    .trim()
+    .trim_start_matches("get ")
+    .trim_matches(|c| c == '"' || c == '\'');
+  let is_name = !key.is_empty()
+    && !key.starts_with("...")
+    && key
+      .chars()
+      .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+  if is_name && !key.as_bytes()[0].is_ascii_digit() {
+    names.push(key.to_string());
+  }
+}
+
+fn extension(path: &Path) -> String {
+  path
+    .extension()
+    .and_then(|e| e.to_str())
+    .unwrap_or("")
+    .to_ascii_lowercase()
+}
+
+fn is_identifier(name: &str) -> bool {
+  let mut chars = name.chars();
+  chars
+    .next()
+    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+/// An ES module standing in for a CommonJS file: runs it through
+/// `runtime-js/40_cjs.js` and re-exports `module.exports` and its names.
+fn commonjs_facade(path: &Path, names: &[String]) -> String {
+  let path_literal = serde_json::to_string(&path.to_string_lossy()).unwrap_or_default();
+  let mut code = format!(
+    "const __cjs = globalThis[Symbol.for(\"buntime.require\")]({path_literal});\n\
+     export default (__cjs !== null && typeof __cjs === \"object\" && __cjs.__esModule && \"default\" in __cjs) ? __cjs.default : __cjs;\n"
+  );
+  let mut seen = std::collections::HashSet::new();
+  for (i, name) in names.iter().enumerate() {
+    if name == "default" || name == "__esModule" || !seen.insert(name.as_str()) {
+      continue;
+    }
+    let exported = if is_identifier(name) {
+      name.clone()
+    } else {
+      serde_json::to_string(name).unwrap_or_default()
+    };
+    code.push_str(&format!(
+      "const __e{i} = __cjs == null ? undefined : __cjs[{}];\nexport {{ __e{i} as {exported} }};\n",
+      serde_json::to_string(name).unwrap_or_default()
+    ));
+  }
+  code
+}
+
+/// Bun's `import.meta` extras (`dir`, `file`, `path`; `main` is false in
+/// a worker), prepended on the first line so line numbers stay put.
+fn import_meta_prelude(code: &str) -> &'static str {
+  if code.contains("import.meta") {
+    "import.meta.dir = import.meta.dirname; import.meta.path = import.meta.filename; \
+     import.meta.file = import.meta.filename.slice(import.meta.dirname.length + 1); \
+     import.meta.main = false; import.meta.require = globalThis[Symbol.for(\"buntime.createRequire\")](import.meta.filename);"
+  } else {
+    ""
+  }
+}
 
 pub struct AppModuleLoader {
   /// Canonical app folder; set when a standby isolate is given its app.
   root: Rc<OnceCell<PathBuf>>,
+  app: OnceCell<AppResolution>,
 }
 
 impl AppModuleLoader {
   pub fn new(root: Rc<OnceCell<PathBuf>>) -> Self {
-    Self { root }
+    Self {
+      root,
+      app: OnceCell::new(),
+    }
   }
 
-  /// The app folder as a `file://…/` URL prefix (for error messages).
-  fn root_url(&self) -> String {
-    deno_core::url::Url::from_directory_path(self.root())
-      .map(|u| u.to_string())
-      .unwrap_or_default()
+  fn app(&self) -> &AppResolution {
+    self.app.get_or_init(|| {
+      AppResolution::new(
+        self
+          .root
+          .get()
+          .cloned()
+          .unwrap_or_else(|| PathBuf::from("/nonexistent")),
+      )
+    })
   }
 
-  fn root(&self) -> &Path {
-    self
-      .root
-      .get()
-      .map(PathBuf::as_path)
-      .unwrap_or(Path::new("/nonexistent"))
-  }
-
-  fn confined_path(&self, specifier: &ModuleSpecifier) -> Result<PathBuf, JsErrorBox> {
+  fn load_sync(
+    &self,
+    specifier: &ModuleSpecifier,
+    options: &ModuleLoadOptions,
+  ) -> Result<ModuleSource, ModuleLoaderError> {
+    let app = self.app();
     let outside = || {
       JsErrorBox::type_error(format!(
         "Cannot import {specifier}: it is outside the app folder"
       ))
     };
     let path = specifier.to_file_path().map_err(|_| outside())?;
-    let real = path.canonicalize().map_err(|_| {
-      JsErrorBox::type_error(format!(
-        "Cannot find module {}",
-        display(self.root(), &path)
+    let path = app
+      .confine(&path, specifier.as_str())
+      .map_err(JsErrorBox::type_error)?;
+    let ext = extension(&path);
+    let source = |code: String, module_type| {
+      Ok(ModuleSource::new(
+        module_type,
+        ModuleSourceCode::String(code.into()),
+        specifier,
+        None,
       ))
-    })?;
-    if real.starts_with(self.root()) {
-      Ok(real)
-    } else {
-      Err(outside())
+    };
+    if ext == "json" {
+      let text = std::fs::read_to_string(&path)
+        .map_err(|err| JsErrorBox::generic(format!("Cannot read {}: {err}", app.display(&path))))?;
+      if options.requested_module_type == RequestedModuleType::Json {
+        return source(text, ModuleType::Json);
+      }
+      // Bun imports JSON without `with { type: "json" }`.
+      serde_json::from_str::<serde_json::Value>(&text).map_err(|err| {
+        JsErrorBox::type_error(format!("{} is not valid JSON: {err}", app.display(&path)))
+      })?;
+      return source(format!("export default {text};"), ModuleType::JavaScript);
     }
-  }
-}
-
-fn display(root: &Path, path: &Path) -> String {
-  match path.strip_prefix(root) {
-    Ok(rel) => format!("./{}", rel.display()),
-    Err(_) => path.display().to_string(),
+    let code = app
+      .javascript(&path, &ext)
+      .map_err(JsErrorBox::type_error)?;
+    if app.is_commonjs(&path, &ext, &code) {
+      let mut names = Vec::new();
+      commonjs_export_names(app, &path, &code, 0, &mut names);
+      return source(commonjs_facade(&path, &names), ModuleType::JavaScript);
+    }
+    let prelude = import_meta_prelude(&code);
+    let code = if prelude.is_empty() {
+      code
+    } else if code.starts_with("#!") {
+      format!("//{}", code.replacen("\n", &format!("\n{prelude}"), 1))
+    } else {
+      format!("{prelude}{code}")
+    };
+    source(code, ModuleType::JavaScript)
   }
 }
 
@@ -74,25 +543,30 @@ impl ModuleLoader for AppModuleLoader {
     referrer: &str,
     _kind: ResolutionKind,
   ) -> ModuleResolveResponse {
-    if let Some(builtin) = specifier.strip_prefix("node:") {
-      return Err(JsErrorBox::type_error(format!(
-        "Cannot import \"node:{builtin}\": Node built-in modules are not supported yet"
-      )));
+    if let Some(builtin) = builtin_specifier(specifier) {
+      return builtin
+        .and_then(|s| ModuleSpecifier::parse(&s).map_err(|e| e.to_string()))
+        .map_err(JsErrorBox::type_error);
     }
-    let is_path =
-      specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/');
-    if !is_path && !specifier.contains(':') {
-      return Err(JsErrorBox::type_error(format!(
-        "Cannot import \"{specifier}\": package imports are not supported yet; import files by relative path"
-      )));
+    if let Ok(url) = ModuleSpecifier::parse(specifier) {
+      if url.scheme() != "file" {
+        return Err(JsErrorBox::type_error(format!(
+          "Cannot import {specifier}: apps may only import files from their own folder"
+        )));
+      }
+      // Already a full file URL (the worker's entry); `load` confines it.
+      return Ok(url);
     }
-    let resolved = resolve_import(specifier, referrer).map_err(JsErrorBox::from_err)?;
-    if resolved.scheme() != "file" {
-      return Err(JsErrorBox::type_error(format!(
-        "Cannot import {resolved}: apps may only import files from their own folder"
-      )));
-    }
-    Ok(resolved)
+    let app = self.app();
+    let referrer_path = ModuleSpecifier::parse(referrer)
+      .ok()
+      .and_then(|url| url.to_file_path().ok())
+      .unwrap_or_else(|| app.root.join("index.js"));
+    let path = app
+      .resolve(specifier, &referrer_path, false)
+      .map_err(JsErrorBox::type_error)?;
+    ModuleSpecifier::from_file_path(&path)
+      .map_err(|_| JsErrorBox::type_error(format!("Cannot import {}", path.display())))
   }
 
   fn load(
@@ -105,53 +579,66 @@ impl ModuleLoader for AppModuleLoader {
   }
 }
 
-impl AppModuleLoader {
-  fn load_sync(
-    &self,
-    specifier: &ModuleSpecifier,
-    options: &ModuleLoadOptions,
-  ) -> Result<ModuleSource, ModuleLoaderError> {
-    let path = self.confined_path(specifier)?;
-    let ext = path
-      .extension()
-      .and_then(|e| e.to_str())
-      .unwrap_or("")
-      .to_ascii_lowercase();
-    let module_type = match ext.as_str() {
-      "json" => ModuleType::Json,
-      _ => ModuleType::JavaScript,
-    };
-    if module_type == ModuleType::Json && options.requested_module_type != RequestedModuleType::Json
-    {
-      return Err(JsErrorBox::type_error(format!(
-        "Importing {} needs `with {{ type: \"json\" }}`",
-        display(self.root(), &path)
-      )));
+impl ModuleHost for AppModuleLoader {
+  fn require_resolve(&self, specifier: &str, parent: &str) -> Result<String, String> {
+    if let Some(builtin) = builtin_specifier(specifier) {
+      return builtin;
     }
-    let code = std::fs::read(&path).map_err(|err| {
-      JsErrorBox::generic(format!(
-        "Cannot read {}: {err}",
-        display(self.root(), &path)
-      ))
-    })?;
-    if let Some(media_type) = transpile::media_type(&ext) {
-      let source = String::from_utf8(code).map_err(|_| {
-        JsErrorBox::type_error(format!("{} is not UTF-8", display(self.root(), &path)))
-      })?;
-      let js = transpile::transpile(specifier, source, media_type, None)
-        .map_err(|err| JsErrorBox::type_error(err.replace(self.root_url().as_str(), "./")))?;
-      return Ok(ModuleSource::new(
-        module_type,
-        ModuleSourceCode::String(js.to_string().into()),
-        specifier,
-        None,
+    let app = self.app();
+    let parent = Path::new(parent);
+    let parent = if parent.is_absolute() {
+      parent.to_path_buf()
+    } else {
+      app.root.join("index.js")
+    };
+    app
+      .resolve(specifier, &parent, true)
+      .map(|p| p.to_string_lossy().into_owned())
+  }
+
+  fn require_source(&self, path: &str) -> Result<String, String> {
+    let app = self.app();
+    let path = app.confine(Path::new(path), path)?;
+    let ext = extension(&path);
+    if ext == "json" {
+      return std::fs::read_to_string(&path)
+        .map_err(|err| format!("Cannot read {}: {err}", app.display(&path)));
+    }
+    let code = app.javascript(&path, &ext)?;
+    let is_module = matches!(ext.as_str(), "mjs" | "mts")
+      || (!app.is_commonjs(&path, &ext, &code) && has_esm_syntax(&code));
+    if is_module {
+      return Err(format!(
+        "require() of ES module {} is not supported: use import",
+        app.display(&path)
       ));
     }
-    Ok(ModuleSource::new(
-      module_type,
-      ModuleSourceCode::Bytes(code.into_boxed_slice().into()),
-      specifier,
-      None,
-    ))
+    Ok(code)
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn object_keys() {
+    let mut names = Vec::new();
+    object_literal_keys(
+      r#" a, b: 1, "c": f(x, y), ...rest, get d() { return 1 }, e }"#,
+      &mut names,
+    );
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+  }
+
+  #[test]
+  fn sniffing() {
+    assert!(looks_commonjs("module.exports = 1"));
+    assert!(!looks_commonjs("export default 1; require('x')"));
+    assert!(!looks_commonjs("const x = 1"));
+    assert!(looks_commonjs("exports.parse = parse;\nimports.x = 1"));
+    assert!(has_esm_syntax("export const x = 1"));
+    assert!(has_esm_syntax("  import{ a } from 'b'"));
+    assert!(!has_esm_syntax("exports.a = 1; const x = import('y')"));
   }
 }

@@ -7,8 +7,8 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use deno_ast::{
-  EmitOptions, JsxAutomaticOptions, JsxRuntime, MediaType, ParseParams, SourceMapOption,
-  TranspileModuleOptions, TranspileOptions,
+  EmitOptions, JsxAutomaticOptions, JsxClassicOptions, JsxRuntime, MediaType, ParseParams,
+  SourceMapOption, TranspileModuleOptions, TranspileOptions,
 };
 use deno_core::ModuleSpecifier;
 use quick_cache::sync::Cache;
@@ -25,6 +25,55 @@ pub fn media_type(extension: &str) -> Option<MediaType> {
   }
 }
 
+/// How JSX compiles, from the app's `tsconfig.json` (`jsx`,
+/// `jsxImportSource`, `jsxFactory`, `jsxFragmentFactory`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub enum Jsx {
+  /// `react-jsx`: `import { jsx } from "<source>/jsx-runtime"` (the default,
+  /// with `react`, like Bun).
+  Automatic { import_source: String },
+  /// `react`: calls to a factory such as `React.createElement` or `h`.
+  Classic { factory: String, fragment: String },
+}
+
+impl Default for Jsx {
+  fn default() -> Self {
+    Jsx::Automatic {
+      import_source: "react".into(),
+    }
+  }
+}
+
+impl Jsx {
+  /// Reads `compilerOptions` of a parsed `tsconfig.json`.
+  pub fn from_tsconfig(tsconfig: &serde_json::Value) -> Self {
+    let options = &tsconfig["compilerOptions"];
+    let text = |key: &str| options[key].as_str().map(str::to_string);
+    match text("jsx").as_deref() {
+      Some("react") => Jsx::Classic {
+        factory: text("jsxFactory").unwrap_or_else(|| "React.createElement".into()),
+        fragment: text("jsxFragmentFactory").unwrap_or_else(|| "React.Fragment".into()),
+      },
+      _ => Jsx::Automatic {
+        import_source: text("jsxImportSource").unwrap_or_else(|| "react".into()),
+      },
+    }
+  }
+
+  fn runtime(&self) -> JsxRuntime {
+    match self {
+      Jsx::Automatic { import_source } => JsxRuntime::Automatic(JsxAutomaticOptions {
+        development: false,
+        import_source: Some(import_source.clone()),
+      }),
+      Jsx::Classic { factory, fragment } => JsxRuntime::Classic(JsxClassicOptions {
+        factory: factory.clone(),
+        fragment_factory: fragment.clone(),
+      }),
+    }
+  }
+}
+
 fn cache() -> &'static Cache<u64, Arc<str>> {
   static CACHE: OnceLock<Cache<u64, Arc<str>>> = OnceLock::new();
   CACHE.get_or_init(|| Cache::new(4096))
@@ -35,10 +84,10 @@ pub fn transpile(
   specifier: &ModuleSpecifier,
   source: String,
   media_type: MediaType,
-  jsx_import_source: Option<&str>,
+  jsx: &Jsx,
 ) -> Result<Arc<str>, String> {
   let mut hasher = std::collections::hash_map::DefaultHasher::new();
-  (specifier.as_str(), &source, jsx_import_source).hash(&mut hasher);
+  (specifier.as_str(), &source, jsx).hash(&mut hasher);
   let key = hasher.finish();
   if let Some(code) = cache().get(&key) {
     return Ok(code);
@@ -53,10 +102,7 @@ pub fn transpile(
   })
   .map_err(|err| err.to_string())?;
   let options = TranspileOptions {
-    jsx: Some(JsxRuntime::Automatic(JsxAutomaticOptions {
-      development: false,
-      import_source: Some(jsx_import_source.unwrap_or("react").to_string()),
-    })),
+    jsx: Some(jsx.runtime()),
     ..Default::default()
   };
   let emit = EmitOptions {

@@ -9,10 +9,15 @@ use crate::harness::{Apps, Server};
 /// One app per test: `body` is the inside of an async `fetch` that returns
 /// a JSON-able value.
 fn json_app(apps: &Apps, name: &str, body: &str) {
+  json_app_with(apps, name, "", body);
+}
+
+/// The same with module-level code (imports) before the handler.
+fn json_app_with(apps: &Apps, name: &str, prelude: &str, body: &str) {
   apps.js(
     &format!("{name}/1.0.0"),
     &format!(
-      "export default {{ async fetch(req) {{\n{body}\n}} }};\n\
+      "{prelude}\nexport default {{ async fetch(req) {{\n{body}\n}} }};\n\
        const big = (v) => typeof v === 'bigint' ? v.toString() : v;\n"
     ),
   );
@@ -347,9 +352,10 @@ async fn small_utilities_behave_like_bun() {
 #[tokio::test]
 async fn unsupported_apis_throw_a_type_error_naming_them() {
   let apps = Apps::new();
-  json_app(
+  json_app_with(
     &apps,
     "unsupported",
+    r#"import { spawn as importedSpawn, hash as importedHash } from "bun";"#,
     r#"const tryIt = (f) => { try { f(); return "no error"; } catch (e) { return `${e.name}: ${e.message}`; } };
     return Response.json({
       spawn: tryIt(() => Bun.spawn(["ls"])),
@@ -360,6 +366,8 @@ async fn unsupported_apis_throw_a_type_error_naming_them() {
       cityHash: tryIt(() => Bun.hash.cityHash32("x")),
       typeofSpawn: typeof Bun.spawn,
       keys: Object.keys(Bun).includes("spawn"),
+      imported: tryIt(() => importedSpawn("ls")),
+      importedHash: importedHash("hello").toString(),
     });"#,
   );
   let server = Server::start(&apps);
@@ -389,81 +397,83 @@ async fn unsupported_apis_throw_a_type_error_naming_them() {
     .unwrap()
     .starts_with("TypeError: Bun.hash.cityHash32 is not supported"));
   assert_eq!(json["typeofSpawn"], "function");
+  assert_eq!(
+    json["imported"],
+    "TypeError: Bun.spawn is not supported in Buntime (see README: Bun API support)"
+  );
+  assert_eq!(json["importedHash"], "1019145960556548909");
   assert_eq!(json["keys"], false);
 }
 
-/// How an app gets `Database`.
-const SQLITE_IMPORT: &str = "const { Database } = globalThis.__bunSqlite;";
+const SQLITE_IMPORT: &str = r#"import { Database } from "bun:sqlite";"#;
 
 #[tokio::test]
 async fn sqlite_statements_types_and_transactions() {
   let apps = Apps::new();
-  json_app(
+  json_app_with(
     &apps,
     "sql",
-    &format!(
-      r#"{SQLITE_IMPORT}
-    const db = new Database(":memory:");
+    SQLITE_IMPORT,
+    r#"const db = new Database(":memory:");
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL, data BLOB, flag INTEGER)");
     const insert = db.prepare("INSERT INTO t (name, score, data, flag) VALUES (?, ?, ?, ?)");
     const first = insert.run("ada", 1.5, new Uint8Array([1, 2, 3]), true);
     insert.run("bob", null, null, false);
-    const named = db.query("INSERT INTO t (name, score) VALUES ($name, $score)").run({{ $name: "cy", $score: 2 }});
-    const strictDb = new Database(":memory:", {{ strict: true }});
+    const named = db.query("INSERT INTO t (name, score) VALUES ($name, $score)").run({ $name: "cy", $score: 2 });
+    const strictDb = new Database(":memory:", { strict: true });
     strictDb.exec("CREATE TABLE k (a, b)");
-    strictDb.query("INSERT INTO k VALUES (:a, @b)").run({{ a: 1, b: "two" }});
+    strictDb.query("INSERT INTO k VALUES (:a, @b)").run({ a: 1, b: "two" });
     let missing;
-    try {{ strictDb.query("INSERT INTO k VALUES ($a, $b)").run({{ a: 1 }}); }} catch (e) {{ missing = e.message; }}
+    try { strictDb.query("INSERT INTO k VALUES ($a, $b)").run({ a: 1 }); } catch (e) { missing = e.message; }
     let unique;
-    try {{ insert.run("ada", 0, null, 0); }} catch (e) {{ unique = [e.name, e.message]; }}
+    try { insert.run("ada", 0, null, 0); } catch (e) { unique = [e.name, e.message]; }
     let syntax;
-    try {{ db.query("SELEC nope"); }} catch (e) {{ syntax = e.message; }}
+    try { db.query("SELEC nope"); } catch (e) { syntax = e.message; }
     const q = db.query("SELECT * FROM t WHERE id = ?1");
     const row = q.get(1);
     const none = q.get(1000);
-    const move = db.transaction((from, to) => {{
+    const move = db.transaction((from, to) => {
       db.run("UPDATE t SET score = score - 1 WHERE id = ?", from);
       db.run("UPDATE t SET score = score + 1 WHERE id = ?", to);
       if (to === 99) throw new Error("no such account");
-    }});
+    });
     move(1, 3);
     let rolledBack;
-    try {{ move(1, 99); }} catch (e) {{ rolledBack = e.message; }}
-    const nested = db.transaction(() => {{
+    try { move(1, 99); } catch (e) { rolledBack = e.message; }
+    const nested = db.transaction(() => {
       db.run("INSERT INTO t (name) VALUES ('outer')");
-      try {{ db.transaction(() => {{ db.run("INSERT INTO t (name) VALUES ('inner')"); throw new Error("x"); }})(); }} catch {{}}
+      try { db.transaction(() => { db.run("INSERT INTO t (name) VALUES ('inner')"); throw new Error("x"); })(); } catch {}
       return db.inTransaction;
-    }});
+    });
     const wasInTx = nested.immediate();
-    const big = new Database(":memory:", {{ safeIntegers: true }});
+    const big = new Database(":memory:", { safeIntegers: true });
     const bigRow = big.query("SELECT 9007199254740993 AS n, 1 AS one").get();
     const iterated = [];
     for (const r of db.query("SELECT name FROM t ORDER BY id").iterate()) iterated.push(r.name);
     const fin = db.prepare("SELECT 1");
     fin.finalize();
     let finalized;
-    try {{ fin.all(); }} catch (e) {{ finalized = e.message; }}
+    try { fin.all(); } catch (e) { finalized = e.message; }
     const scores = db.query("SELECT id, score FROM t WHERE id IN (1, 3) ORDER BY id").values();
     db.close();
     let closed;
-    try {{ db.query("SELECT 1"); }} catch (e) {{ closed = e.message; }}
-    return Response.json({{
-      first: {{ changes: first.changes, lastInsertRowid: first.lastInsertRowid }},
+    try { db.query("SELECT 1"); } catch (e) { closed = e.message; }
+    return Response.json({
+      first: { changes: first.changes, lastInsertRowid: first.lastInsertRowid },
       named: named.lastInsertRowid,
       strictRows: strictDb.query("SELECT * FROM k").all(),
       missing, unique, syntax,
-      row: {{ ...row, data: Array.from(row.data), dataType: row.data.constructor.name }},
+      row: { ...row, data: Array.from(row.data), dataType: row.data.constructor.name },
       none,
       columns: q.columnNames,
       values: new Database().query("SELECT 1 AS a, 'x' AS b UNION ALL SELECT 2, NULL").values(),
       scores,
       rolledBack, wasInTx,
-      bigRow: {{ n: typeof bigRow.n, text: bigRow.n.toString(), one: typeof bigRow.one }},
+      bigRow: { n: typeof bigRow.n, text: bigRow.n.toString(), one: typeof bigRow.one },
       iterated, finalized, closed,
       filename: db.filename,
       memoryDefault: new Database().filename,
-    }});"#
-    ),
+    });"#,
   );
   let server = Server::start(&apps);
   let json = server.get("/sql").await.json();
@@ -526,7 +536,7 @@ async fn sqlite_todo_app_keeps_its_data_across_fresh_isolates() {
         const url = new URL(req.url);
         if (url.pathname === "/escape") {{
           const out = {{}};
-          for (const path of ["../x.db", "/tmp/x.db", "data/../../x.db"]) {{
+          for (const path of ["../x.db", "/tmp/x.db", "data/../../x.db", "out/x.db", "data/link.db"]) {{
             try {{ new Database(path); out[path] = "opened"; }} catch (e) {{ out[path] = e.message; }}
           }}
           return Response.json(out);
@@ -543,6 +553,15 @@ async fn sqlite_todo_app_keeps_its_data_across_fresh_isolates() {
     ),
   );
   std::fs::create_dir_all(apps.path().join("todo/1.0.0/data")).unwrap();
+  // Symlinks out of the app folder: a folder and a database file.
+  let outside = tempfile::tempdir().unwrap();
+  std::fs::write(outside.path().join("real.db"), b"").unwrap();
+  std::os::unix::fs::symlink(outside.path(), apps.path().join("todo/1.0.0/out")).unwrap();
+  std::os::unix::fs::symlink(
+    outside.path().join("real.db"),
+    apps.path().join("todo/1.0.0/data/link.db"),
+  )
+  .unwrap();
   let server = Server::start(&apps);
   for title in ["milk", "eggs"] {
     let reply = server
@@ -559,7 +578,13 @@ async fn sqlite_todo_app_keeps_its_data_across_fresh_isolates() {
   assert!(apps.path().join("todo/1.0.0/data/todos.db").is_file());
 
   let escape = server.get("/todo/escape").await.json();
-  for path in ["../x.db", "/tmp/x.db", "data/../../x.db"] {
+  for path in [
+    "../x.db",
+    "/tmp/x.db",
+    "data/../../x.db",
+    "out/x.db",
+    "data/link.db",
+  ] {
     let message = escape[path].as_str().unwrap();
     assert!(
       message.contains(path) && message.contains("inside the app folder"),
@@ -567,7 +592,13 @@ async fn sqlite_todo_app_keeps_its_data_across_fresh_isolates() {
     );
   }
   assert!(!apps.path().join("todo/x.db").exists());
-  assert!(!std::path::Path::new("/tmp/x.db").exists() || escape["/tmp/x.db"] != "opened");
+  assert!(!outside.path().join("x.db").exists());
+  assert_eq!(
+    std::fs::metadata(outside.path().join("real.db"))
+      .unwrap()
+      .len(),
+    0
+  );
 
   // Uncaught, the error answers 500 JSON naming the path.
   let reply = server.get("/todo/escape-500").await;

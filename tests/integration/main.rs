@@ -4,8 +4,12 @@ mod harness;
 
 mod app_contract;
 mod bun_api;
+mod bun_serve;
 mod deployments;
 mod errors;
+mod modules;
+mod node_builtins;
+mod npm_packages;
 mod pool;
 mod proxy;
 mod resolution;

@@ -1,0 +1,11 @@
+// Host functions the Node built-ins need from Rust (hashing for node:crypto).
+import { op_buntime_digest, op_buntime_hmac } from "ext:core/ops";
+
+/** One-shot digest: md5, sha1, sha256, sha384 or sha512. */
+export function digest(algorithm, data) {
+  return op_buntime_digest(algorithm, data);
+}
+
+export function hmac(algorithm, key, data) {
+  return op_buntime_hmac(algorithm, key, data);
+}

@@ -1,0 +1,48 @@
+// `import { serve, file, env } from "bun"`: the Bun global as a module.
+const Bun = globalThis.Bun;
+export default Bun;
+export const { version, revision, env, file, sleep, nanoseconds, serve } = Bun;
+// The Bun API extras (12_bun_extras.js), and the unsupported functions so
+// that importing one links and calling it explains itself.
+export const {
+  hash,
+  CryptoHasher,
+  MD5,
+  SHA1,
+  SHA224,
+  SHA256,
+  SHA384,
+  SHA512,
+  SHA512_256,
+  password,
+  gzipSync,
+  gunzipSync,
+  deflateSync,
+  inflateSync,
+  randomUUIDv7,
+  escapeHTML,
+  deepEquals,
+  inspect,
+  semver,
+  gc,
+  allocUnsafe,
+  concatArrayBuffers,
+  readableStreamToArrayBuffer,
+  readableStreamToBytes,
+  readableStreamToText,
+  readableStreamToJSON,
+  readableStreamToBlob,
+  readableStreamToArray,
+  fileURLToPath,
+  pathToFileURL,
+  spawn,
+  spawnSync,
+  write,
+  listen,
+  connect,
+  $,
+  build,
+  plugin,
+  udpSocket,
+  which,
+} = Bun;

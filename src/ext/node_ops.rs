@@ -1,0 +1,203 @@
+//! Ops behind the Node built-ins in `runtime-js/node/`: `require()` for
+//! CommonJS packages, hashing for `node:crypto`, and `node:fs` reads
+//! confined to the app folder.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::UNIX_EPOCH;
+
+use deno_core::{op2, OpState};
+use deno_error::JsErrorBox;
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Digest;
+
+use super::ops::{confine, Confined, WorkerContext};
+
+/// What `require()` needs from the worker's module loader: resolution with
+/// Node's CommonJS rules and the (transpiled) source of a file. Lives behind
+/// a trait so `src/ext` stays free of the resolver and transpiler crates.
+pub trait ModuleHost {
+  /// `specifier` as required from the file `parent`: `node:<name>` for a
+  /// built-in, else the absolute path of a file inside the app folder.
+  fn require_resolve(&self, specifier: &str, parent: &str) -> Result<String, String>;
+  /// The JavaScript of a CommonJS file (TypeScript stripped), or JSON text.
+  fn require_source(&self, path: &str) -> Result<String, String>;
+}
+
+/// The worker's [`ModuleHost`], put into `OpState` when the worker starts.
+#[derive(Clone)]
+pub struct ModuleHostRef(pub Rc<dyn ModuleHost>);
+
+fn host(state: &OpState) -> Result<Rc<dyn ModuleHost>, JsErrorBox> {
+  state
+    .try_borrow::<ModuleHostRef>()
+    .map(|h| h.0.clone())
+    .ok_or_else(|| JsErrorBox::generic("require() is not available here"))
+}
+
+#[op2]
+#[string]
+pub fn op_buntime_require_resolve(
+  state: &mut OpState,
+  #[string] specifier: &str,
+  #[string] parent: &str,
+) -> Result<String, JsErrorBox> {
+  host(state)?
+    .require_resolve(specifier, parent)
+    .map_err(JsErrorBox::type_error)
+}
+
+#[op2]
+#[string]
+pub fn op_buntime_require_source(
+  state: &mut OpState,
+  #[string] path: &str,
+) -> Result<String, JsErrorBox> {
+  host(state)?
+    .require_source(path)
+    .map_err(JsErrorBox::type_error)
+}
+
+/// One-shot digest for `node:crypto` `createHash` (JS buffers the updates).
+#[op2]
+#[buffer]
+pub fn op_buntime_digest(
+  #[string] algorithm: &str,
+  #[buffer] data: &[u8],
+) -> Result<Vec<u8>, JsErrorBox> {
+  Ok(match algorithm {
+    "md5" => md5::Md5::digest(data).to_vec(),
+    "sha1" => sha1::Sha1::digest(data).to_vec(),
+    "sha256" => sha2::Sha256::digest(data).to_vec(),
+    "sha384" => sha2::Sha384::digest(data).to_vec(),
+    "sha512" => sha2::Sha512::digest(data).to_vec(),
+    other => return Err(unsupported_digest(other)),
+  })
+}
+
+fn unsupported_digest(algorithm: &str) -> JsErrorBox {
+  JsErrorBox::generic(format!("Digest method not supported: {algorithm}"))
+}
+
+fn mac<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
+  // HMAC takes keys of any length, so this cannot fail.
+  let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(key).expect("any key length");
+  mac.update(data);
+  mac.finalize().into_bytes().to_vec()
+}
+
+#[op2]
+#[buffer]
+pub fn op_buntime_hmac(
+  #[string] algorithm: &str,
+  #[buffer] key: &[u8],
+  #[buffer] data: &[u8],
+) -> Result<Vec<u8>, JsErrorBox> {
+  Ok(match algorithm {
+    "md5" => mac::<Hmac<md5::Md5>>(key, data),
+    "sha1" => mac::<Hmac<sha1::Sha1>>(key, data),
+    "sha256" => mac::<Hmac<sha2::Sha256>>(key, data),
+    "sha384" => mac::<Hmac<sha2::Sha384>>(key, data),
+    "sha512" => mac::<Hmac<sha2::Sha512>>(key, data),
+    other => return Err(unsupported_digest(other)),
+  })
+}
+
+/// `path` as given to `node:fs`: absolute inside the app folder, or
+/// relative to it (the worker's working directory is the app folder).
+fn fs_path(state: &OpState, path: &str) -> Result<PathBuf, JsErrorBox> {
+  let root = &state.borrow::<WorkerContext>().app_root;
+  let relative = match path.strip_prefix("file://") {
+    Some(url_path) => url_path,
+    None => path,
+  };
+  let relative = if Path::new(relative).is_absolute() {
+    match Path::new(relative).strip_prefix(root) {
+      Ok(rest) => rest.to_string_lossy().into_owned(),
+      Err(_) => return Err(fs_error("EACCES", "outside the app folder", path)),
+    }
+  } else {
+    relative.to_string()
+  };
+  match confine(root, &relative) {
+    Confined::Inside(real) => Ok(real),
+    Confined::Missing => Err(fs_error("ENOENT", "no such file or directory", path)),
+    Confined::Outside => Err(fs_error("EACCES", "outside the app folder", path)),
+  }
+}
+
+/// Node-style message; `runtime-js/node/fs.js` turns the leading code into
+/// `err.code`.
+fn fs_error(code: &str, what: &str, path: &str) -> JsErrorBox {
+  JsErrorBox::generic(format!("{code}: {what}, '{path}'"))
+}
+
+fn io_error(err: std::io::Error, path: &str) -> JsErrorBox {
+  let code = match err.kind() {
+    std::io::ErrorKind::NotFound => "ENOENT",
+    std::io::ErrorKind::PermissionDenied => "EACCES",
+    _ if err.raw_os_error() == Some(21) => "EISDIR",
+    _ if err.raw_os_error() == Some(20) => "ENOTDIR",
+    _ => "EIO",
+  };
+  fs_error(code, &err.to_string(), path)
+}
+
+#[op2]
+#[buffer]
+pub fn op_buntime_fs_read(
+  state: &mut OpState,
+  #[string] path: &str,
+) -> Result<Vec<u8>, JsErrorBox> {
+  let real = fs_path(state, path)?;
+  std::fs::read(real).map_err(|err| io_error(err, path))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FsStat {
+  is_file: bool,
+  is_directory: bool,
+  size: u64,
+  mode: u32,
+  mtime_ms: f64,
+}
+
+#[op2]
+#[serde]
+pub fn op_buntime_fs_stat(state: &mut OpState, #[string] path: &str) -> Result<FsStat, JsErrorBox> {
+  use std::os::unix::fs::PermissionsExt;
+  let real = fs_path(state, path)?;
+  let meta = std::fs::metadata(real).map_err(|err| io_error(err, path))?;
+  let mtime_ms = meta
+    .modified()
+    .ok()
+    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+    .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+  Ok(FsStat {
+    is_file: meta.is_file(),
+    is_directory: meta.is_dir(),
+    size: meta.len(),
+    mode: meta.permissions().mode(),
+    mtime_ms,
+  })
+}
+
+/// Entries of a folder: `[name, isDirectory]`, sorted by name.
+#[op2]
+#[serde]
+pub fn op_buntime_fs_readdir(
+  state: &mut OpState,
+  #[string] path: &str,
+) -> Result<Vec<(String, bool)>, JsErrorBox> {
+  let real = fs_path(state, path)?;
+  let mut entries = Vec::new();
+  for entry in std::fs::read_dir(real).map_err(|err| io_error(err, path))? {
+    let entry = entry.map_err(|err| io_error(err, path))?;
+    let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+    entries.push((entry.file_name().to_string_lossy().into_owned(), is_dir));
+  }
+  entries.sort();
+  Ok(entries)
+}

@@ -1,0 +1,174 @@
+//! Module resolution inside an app: tsconfig `paths`, extensionless and
+//! `.js`-means-`.ts` imports, JSON, packages from `node_modules` with
+//! `exports` conditions, `import.meta`, and precise errors.
+
+use crate::harness::{Apps, Server};
+
+#[tokio::test]
+async fn tsconfig_paths_extensionless_imports_json_and_import_meta() {
+  let apps = Apps::new();
+  apps
+    .file(
+      "paths/1.0.0/tsconfig.json",
+      r#"{ "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["./src/*"] } } }"#,
+    )
+    .file(
+      "paths/1.0.0/index.ts",
+      r#"import { double } from "@/math";
+import { triple } from "./src/more.js";
+import data from "./data.json";
+import pkg from "./package.json" with { type: "json" };
+export default {
+  fetch() {
+    return Response.json({
+      double: double(2), triple: triple(2), data, pkg: pkg.name,
+      dir: import.meta.dir, file: import.meta.file, main: import.meta.main,
+      path: import.meta.path,
+    });
+  },
+};
+"#,
+    )
+    .file(
+      "paths/1.0.0/src/math.ts",
+      "export const double = (n: number): number => n * 2;\n",
+    )
+    .file(
+      "paths/1.0.0/src/more.ts",
+      "export const triple = (n: number): number => n * 3;\n",
+    )
+    .file("paths/1.0.0/data.json", r#"{"answer": 42}"#)
+    .file("paths/1.0.0/package.json", r#"{"name": "paths-app"}"#);
+  let server = Server::start(&apps);
+  let reply = server.get("/paths").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let json = reply.json();
+  assert_eq!(json["double"], 4);
+  assert_eq!(json["triple"], 6);
+  assert_eq!(json["data"], serde_json::json!({"answer": 42}));
+  assert_eq!(json["pkg"], "paths-app");
+  let dir = std::fs::canonicalize(apps.path().join("paths/1.0.0")).unwrap();
+  assert_eq!(json["dir"], dir.to_str().unwrap());
+  assert_eq!(json["file"], "index.ts");
+  assert_eq!(json["path"], dir.join("index.ts").to_str().unwrap());
+  assert_eq!(json["main"], false);
+}
+
+#[tokio::test]
+async fn packages_resolve_with_exports_conditions_and_main() {
+  let apps = Apps::new();
+  let nm = "pkgs/1.0.0/node_modules";
+  apps
+    .js(
+      "pkgs/1.0.0",
+      r#"import which from "conditional";
+import sub from "conditional/feature";
+import legacy from "legacy";
+import scoped from "@scope/thing";
+export default { fetch() { return Response.json({ which, sub, legacy, scoped }) } };
+"#,
+    )
+    // `exports` with conditions: `bun` wins over `import` and `require`.
+    .file(
+      &format!("{nm}/conditional/package.json"),
+      r#"{"name":"conditional","exports":{".":{"require":"./cjs.js","bun":"./bun.js","import":"./esm.js"},"./feature":{"import":"./feature.mjs"}}}"#,
+    )
+    .file(&format!("{nm}/conditional/bun.js"), "export default 'bun';")
+    .file(&format!("{nm}/conditional/esm.js"), "export default 'import';")
+    .file(&format!("{nm}/conditional/cjs.js"), "module.exports = 'require';")
+    .file(&format!("{nm}/conditional/feature.mjs"), "export default 'feature';")
+    // No `exports`: `module` before `main`.
+    .file(
+      &format!("{nm}/legacy/package.json"),
+      r#"{"name":"legacy","main":"main.js","module":"module.js"}"#,
+    )
+    .file(&format!("{nm}/legacy/module.js"), "export default 'module field';")
+    .file(&format!("{nm}/legacy/main.js"), "module.exports = 'main field';")
+    .file(
+      &format!("{nm}/@scope/thing/package.json"),
+      r#"{"name":"@scope/thing","main":"lib/index.js"}"#,
+    )
+    .file(
+      &format!("{nm}/@scope/thing/lib/index.js"),
+      "exports.kind = 'scoped cjs'; exports.answer = 42;",
+    );
+  let server = Server::start(&apps);
+  let reply = server.get("/pkgs").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  assert_eq!(
+    reply.json(),
+    serde_json::json!({
+      "which": "bun", "sub": "feature", "legacy": "module field",
+      "scoped": {"kind": "scoped cjs", "answer": 42}
+    })
+  );
+}
+
+#[tokio::test]
+async fn missing_and_unsupported_modules_are_named_in_the_error() {
+  let apps = Apps::new();
+  apps
+    .js("nopkg/1.0.0", "import x from 'left-pad';\nexport default { fetch() { return new Response(x) } };")
+    .js(
+      "nofile/1.0.0",
+      "import { y } from './lib/helper.js';\nexport default { fetch() { return new Response(y) } };",
+    )
+    .js(
+      "http/1.0.0",
+      "import http from 'node:http';\nexport default { fetch() { return new Response('x') } };",
+    )
+    .js(
+      "requirehttp/1.0.0",
+      "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n\
+       export default { fetch() { try { require('http'); return new Response('loaded') } catch (e) { return new Response(e.message, { status: 500 }) } } };",
+    )
+    .js("good/1.0.0", "export default { fetch() { return new Response('good') } }");
+  let server = Server::start(&apps);
+
+  let reply = server.get("/nopkg").await;
+  assert_eq!(reply.status, 500);
+  assert!(reply.error().contains("\"left-pad\""), "{}", reply.body);
+  assert!(reply.error().contains("./index.js"), "{}", reply.body);
+
+  let reply = server.get("/nofile").await;
+  assert_eq!(reply.status, 500);
+  assert!(reply.error().contains("./lib/helper.js"), "{}", reply.body);
+
+  let reply = server.get("/http").await;
+  assert_eq!(reply.status, 500);
+  assert!(reply.error().contains("node:http"), "{}", reply.body);
+  assert!(reply.error().contains("not supported"), "{}", reply.body);
+
+  let reply = server.get("/requirehttp").await;
+  assert_eq!(reply.status, 500);
+  assert!(reply.body.contains("node:http"), "{}", reply.body);
+
+  assert_eq!(server.get("/good").await.body, "good");
+}
+
+#[tokio::test]
+async fn packages_cannot_escape_the_app_folder() {
+  let apps = Apps::new();
+  let outside = tempfile::tempdir().unwrap();
+  std::fs::write(outside.path().join("index.js"), "export default 'secret';").unwrap();
+  std::fs::write(outside.path().join("package.json"), r#"{"name":"evil"}"#).unwrap();
+  apps.js(
+    "escape/1.0.0",
+    "import s from 'evil';\nexport default { fetch() { return new Response(s) } };",
+  );
+  std::fs::create_dir_all(apps.path().join("escape/1.0.0/node_modules")).unwrap();
+  std::os::unix::fs::symlink(
+    outside.path(),
+    apps.path().join("escape/1.0.0/node_modules/evil"),
+  )
+  .unwrap();
+  let server = Server::start(&apps);
+  let reply = server.get("/escape").await;
+  assert_eq!(reply.status, 500);
+  assert!(
+    reply.error().contains("outside the app folder"),
+    "{}",
+    reply.body
+  );
+  assert!(!reply.body.contains("secret"));
+}

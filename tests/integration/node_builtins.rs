@@ -1,0 +1,112 @@
+//! Node built-ins inside the isolate: the modules of `runtime-js/node/`,
+//! their Rust ops (hashing, confined file reads) and the `Buffer`,
+//! `setImmediate` and `process` globals.
+
+use crate::harness::{Apps, Server};
+
+#[tokio::test]
+async fn node_builtins_work_inside_an_app() {
+  let apps = Apps::new();
+  apps
+    .js(
+      "node/1.0.0",
+      r#"import { createHash, createHmac, randomBytes, timingSafeEqual, randomUUID } from "node:crypto";
+import { EventEmitter, once } from "node:events";
+import path from "path";
+import { format, inspect, promisify } from "node:util";
+import { readFileSync, existsSync, readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import qs from "node:querystring";
+import assert from "node:assert";
+import { fileURLToPath } from "node:url";
+
+export default {
+  async fetch(req) {
+    const emitter = new EventEmitter();
+    const got = once(emitter, "ping");
+    emitter.emit("ping", 42);
+    const chunks = [];
+    for await (const chunk of Readable.from(["a", "b", "c"])) chunks.push(chunk);
+    let denied = null;
+    try { readFileSync("../../etc/passwd"); } catch (e) { denied = e.code; }
+    let missing = null;
+    try { readFileSync("nope.txt"); } catch (e) { missing = e.code; }
+    const decoder = new StringDecoder("utf8");
+    const euro = Buffer.from("\u20ac");
+    const immediate = await new Promise((resolve) => setImmediate(resolve, "immediate"));
+    assert.deepStrictEqual({ a: [1] }, { a: [1] });
+    return Response.json({
+      sha256: createHash("sha256").update("abc").digest("hex"),
+      md5: createHash("md5").update("a").update("bc").digest("base64"),
+      hmac: createHmac("sha1", "key").update("The quick brown fox jumps over the lazy dog").digest("hex"),
+      random: randomBytes(8).length,
+      uuid: randomUUID().length,
+      safeEqual: timingSafeEqual(Buffer.from("ab"), Buffer.from("ab")),
+      event: (await got)[0],
+      join: path.join("/a/b", "../c", "d.txt"),
+      ext: path.extname("x/y.tar.gz"),
+      format: format("%s has %d items: %j", "cart", 3, { ok: true }),
+      inspect: inspect({ a: 1, b: "two", c: [1, 2] }),
+      promisified: await promisify((x, cb) => cb(null, x * 2))(21),
+      file: readFileSync("data.txt", "utf8"),
+      fileAbsolute: readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "data.txt")).toString("hex"),
+      fileAsync: await readFile("data.txt", { encoding: "base64" }),
+      exists: [existsSync("data.txt"), existsSync("nope.txt"), existsSync("/etc/passwd")],
+      dir: readdirSync("."),
+      size: statSync("data.txt").size,
+      isFile: statSync("data.txt").isFile(),
+      denied,
+      missing,
+      stream: chunks.join(""),
+      decoded: decoder.write(euro.subarray(0, 2)) + decoder.write(euro.subarray(2)),
+      bufferHex: Buffer.from("hi").toString("hex"),
+      bufferIsGlobal: typeof globalThis.Buffer === "function",
+      qs: qs.stringify({ a: [1, 2], b: "x y" }),
+      immediate,
+      cwd: process.cwd() === path.dirname(fileURLToPath(import.meta.url)),
+      builtin: typeof process.getBuiltinModule("node:path").join,
+    });
+  },
+};
+"#,
+    )
+    .file("node/1.0.0/data.txt", "hello");
+  let server = Server::start(&apps);
+  let reply = server.get("/node").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let json = reply.json();
+  let expect = serde_json::json!({
+    "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    "md5": "kAFQmDzST7DWlj99KOF/cg==",
+    "hmac": "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9",
+    "random": 8,
+    "uuid": 36,
+    "safeEqual": true,
+    "event": 42,
+    "join": "/a/c/d.txt",
+    "ext": ".gz",
+    "format": "cart has 3 items: {\"ok\":true}",
+    "inspect": "{ a: 1, b: 'two', c: [ 1, 2 ] }",
+    "promisified": 42,
+    "file": "hello",
+    "fileAbsolute": "68656c6c6f",
+    "fileAsync": "aGVsbG8=",
+    "exists": [true, false, false],
+    "dir": ["data.txt", "index.js"],
+    "size": 5,
+    "isFile": true,
+    "denied": "EACCES",
+    "missing": "ENOENT",
+    "stream": "abc",
+    "decoded": "\u{20ac}",
+    "bufferHex": "6869",
+    "bufferIsGlobal": true,
+    "qs": "a=1&a=2&b=x%20y",
+    "immediate": "immediate",
+    "cwd": true,
+    "builtin": "function",
+  });
+  assert_eq!(json, expect);
+}

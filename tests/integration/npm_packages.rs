@@ -1,0 +1,135 @@
+//! Real npm packages (Hono, Zod, cookie, ms) installed with `npm ci` from
+//! the committed lockfiles in `tests/fixtures/npm-apps/`, served unchanged.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::harness::{Apps, Server};
+
+/// The fixture apps folder, with every app's packages installed (once per
+/// test run; `.ci/run` installs them up front).
+fn npm_apps() -> &'static Path {
+  static READY: OnceLock<PathBuf> = OnceLock::new();
+  READY.get_or_init(|| {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npm-apps");
+    for app in std::fs::read_dir(&dir).unwrap() {
+      let app = app.unwrap().path();
+      for version in std::fs::read_dir(&app).into_iter().flatten() {
+        let version = version.unwrap().path();
+        if version.join("package-lock.json").exists() && !version.join("node_modules").exists() {
+          let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&version)
+            .status()
+            .expect("npm must be installed to run these tests");
+          assert!(status.success(), "npm ci failed in {}", version.display());
+        }
+      }
+    }
+    dir
+  })
+}
+
+fn start() -> Server {
+  Server::start(&Apps::at(npm_apps()))
+}
+
+#[tokio::test]
+async fn a_hono_app_routes_params_json_middleware_and_jsx() {
+  let server = start();
+  let root = server.get("/hono-app/").await;
+  assert_eq!((root.status, root.body.as_str()), (200, "hono root"));
+  assert_eq!(root.header("x-middleware"), "ran");
+
+  let user = server.get("/hono-app/users/42?q=x").await;
+  assert_eq!(user.status, 200);
+  assert_eq!(user.json(), serde_json::json!({"id": "42", "q": "x"}));
+
+  let echo = server.post("/hono-app/echo", r#"{"a":[1,2]}"#).await;
+  assert_eq!(echo.status, 201);
+  assert_eq!(echo.json(), serde_json::json!({"received": {"a": [1, 2]}}));
+
+  // hono/jsx through the app's tsconfig `jsxImportSource`.
+  let page = server.get("/hono-app/page/Ada").await;
+  assert_eq!(page.status, 200);
+  assert!(page.header("content-type").starts_with("text/html"));
+  assert!(
+    page
+      .body
+      .contains("<h1>Hello Ada</h1><ul><li>item 1</li><li>item 2</li><li>item 3</li></ul>"),
+    "{}",
+    page.body
+  );
+
+  let missing = server.get("/hono-app/nothing").await;
+  assert_eq!(missing.status, 404);
+  assert_eq!(missing.json()["error"], "no such route");
+}
+
+#[tokio::test]
+async fn hono_context_storage_keeps_each_request_apart() {
+  let server = start();
+  // Concurrent requests, each awaiting timers of random length: every one
+  // must read back its own id through AsyncLocalStorage.
+  let requests = (0..24).map(|i| {
+    let client = server.client.clone();
+    let url = server.url("/hono-app/storage");
+    async move {
+      let reply = client
+        .get(url)
+        .header("x-request-id", format!("req-{i}"))
+        .send()
+        .await
+        .unwrap();
+      (i, reply.json::<serde_json::Value>().await.unwrap())
+    }
+  });
+  for (i, body) in futures::future::join_all(requests).await {
+    assert_eq!(body["requestId"], format!("req-{i}"));
+  }
+}
+
+#[tokio::test]
+async fn a_zod_validated_api() {
+  let server = start();
+  let bad = server.post("/zod-api/todos", r#"{"title":""}"#).await;
+  assert_eq!(bad.status, 422);
+  assert_eq!(bad.json()["issues"][0]["path"][0], "title");
+  assert_eq!(bad.json()["issues"][0]["code"], "too_small");
+
+  let good = server
+    .post("/zod-api/todos", r#"{"title":"write tests","tags":["a"]}"#)
+    .await;
+  assert_eq!(good.status, 201);
+  assert_eq!(
+    good.json(),
+    serde_json::json!({"title": "write tests", "done": false, "tags": ["a"]})
+  );
+  let not_json = server.post("/zod-api/todos", "{").await;
+  assert_eq!(not_json.status, 400);
+}
+
+#[tokio::test]
+async fn commonjs_packages_and_files_load_through_import_and_require() {
+  let server = start();
+  let reply = server
+    .client
+    .get(server.url("/cjs-app/?d=2d"))
+    .header("cookie", "a=1; b=two%20words")
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(reply.status(), 200);
+  assert_eq!(reply.headers()["x-ms-type"], "function");
+  let body: serde_json::Value = reply.json().await.unwrap();
+  assert_eq!(body["ms"], 172_800_000);
+  assert_eq!(
+    body["cookies"],
+    serde_json::json!({"a": "1", "b": "two words"})
+  );
+  assert_eq!(body["setCookie"], "session=abc%20123; Max-Age=60; HttpOnly");
+  assert_eq!(body["helper"], "HI! (helper.cjs in lib, json via require)");
+  assert_eq!(body["cached"], true);
+  assert_eq!(body["cookieViaRequire"], "function");
+}

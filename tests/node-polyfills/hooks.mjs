@@ -1,0 +1,36 @@
+// Module hooks for check.mjs: `node:X` resolves to runtime-js/node/X.js when
+// that polyfill exists, `node:_host` to the local shim. Everything else
+// (including the harness's createRequire() of real builtins) is untouched.
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = new URL("../../runtime-js/node/", import.meta.url);
+const SUBPATHS = {
+  "stream/promises": "stream_promises",
+  "timers/promises": "timers_promises",
+  "util/types": "util_types",
+  "path/posix": "path_posix",
+  "assert/strict": "assert_strict",
+};
+
+export async function resolve(specifier, context, next) {
+  if (specifier.startsWith("node:")) {
+    const name = specifier.slice(5);
+    if (name === "_host") {
+      return { url: new URL("./host_shim.mjs", import.meta.url).href, format: "module", shortCircuit: true };
+    }
+    const file = SUBPATHS[name] ?? name;
+    const url = new URL(`${file}.js`, root);
+    if (/^[a-z_\/]+$/.test(name) && existsSync(fileURLToPath(url))) {
+      return { url: url.href, format: "module", shortCircuit: true };
+    }
+  }
+  return next(specifier, context);
+}
+
+export async function load(url, context, next) {
+  if (url.startsWith(root.href)) {
+    return { format: "module", source: readFileSync(fileURLToPath(url), "utf8"), shortCircuit: true };
+  }
+  return next(url, context);
+}

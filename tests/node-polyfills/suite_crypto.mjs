@@ -1,0 +1,93 @@
+import crypto, * as named from "node:crypto";
+
+export default async function (t) {
+  const real = t.real("crypto");
+  const RB = t.real("buffer").Buffer;
+  const inputs = ["", "abc", "h\u00e9llo \u{1F600}", "x".repeat(1000), RB.from([0, 1, 2, 255]), new Uint8Array([9, 8, 7]), new Uint16Array([1, 2])];
+  const algs = ["md5", "sha1", "sha256", "sha384", "sha512", "SHA256", "sha-256", "RSA-SHA256", "SHA1"];
+  for (const alg of algs) {
+    for (const input of inputs) {
+      for (const enc of ["hex", "base64", "base64url", "latin1", undefined]) {
+        t.same(`createHash(${alg}) ${typeof input === "string" ? input.length : input.constructor.name} ${enc}`, crypto, real, (m) => m.createHash(alg).update(input).digest(enc));
+        t.same(`createHmac(${alg}) ${enc}`, crypto, real, (m) => m.createHmac(alg, "secret-key").update(input).digest(enc));
+      }
+    }
+  }
+  t.same("hash multiple updates", crypto, real, (m) => m.createHash("sha256").update("a").update("b").update(RB.from("c")).digest("hex"));
+  t.same("hash input encodings", crypto, real, (m) => [m.createHash("sha1").update("6869", "hex").digest("hex"), m.createHash("sha1").update("aGk=", "base64").digest("hex"), m.createHash("sha1").update("\u00e9", "latin1").digest("hex")]);
+  t.same("hmac buffer key", crypto, real, (m) => m.createHmac("sha512", RB.from([1, 2, 3])).update("data").digest("base64"));
+  t.same("hmac long key", crypto, real, (m) => m.createHmac("sha256", "k".repeat(200)).update("data").digest("hex"));
+  t.same("hmac empty key", crypto, real, (m) => m.createHmac("md5", "").update("data").digest("hex"));
+  t.same("unknown digest", crypto, real, (m) => m.createHash("whirlpool9"));
+  t.same("unknown hmac digest", crypto, real, (m) => m.createHmac("nope", "k"));
+  t.same("digest twice", crypto, real, (m) => { const h = m.createHash("md5"); h.digest(); return h.digest(); });
+  t.same("update after digest", crypto, real, (m) => { const h = m.createHash("md5"); h.digest(); return h.update("x"); });
+  t.same("copy", crypto, real, (m) => {
+    const h = m.createHash("sha256").update("one");
+    const c = h.copy();
+    c.update("two");
+    return [h.digest("hex"), c.digest("hex")];
+  });
+  t.same("buffer reuse before digest", crypto, real, (m) => {
+    const b = RB.from("aaaa");
+    const h = m.createHash("sha1").update(b);
+    b.fill(0);
+    return h.digest("hex");
+  });
+  t.same("update number throws", crypto, real, (m) => m.createHash("sha1").update(5));
+  t.ok(crypto.createHash("sha1").digest() instanceof Uint8Array && typeof crypto.createHash("sha1").digest().readUInt8 === "function", "digest() returns Buffer");
+  t.same("pbkdf2Sync", crypto, real, (m) => m.pbkdf2Sync("password", "salt", 1000, 48, "sha256").toString("hex"));
+  t.same("pbkdf2Sync sha1 short", crypto, real, (m) => m.pbkdf2Sync("pw", RB.from("salt"), 2, 10, "sha1").toString("hex"));
+  t.same("hkdfSync", crypto, real, (m) => RB.from(m.hkdfSync("sha256", "key", "salt", "info", 42)).toString("hex"));
+  t.same("hkdfSync empty salt", crypto, real, (m) => RB.from(m.hkdfSync("sha512", "key", "", "", 70)).toString("hex"));
+  if (typeof real.hash === "function") t.same("crypto.hash", crypto, real, (m) => m.hash("sha1", "abc"));
+  {
+    const got = await new Promise((res) => crypto.pbkdf2("p", "s", 1, 8, "sha256", (err, key) => res(key.toString("hex"))));
+    t.eq(got, real.pbkdf2Sync("p", "s", 1, 8, "sha256").toString("hex"), "pbkdf2 callback");
+  }
+  // timingSafeEqual
+  t.same("timingSafeEqual equal", crypto, real, (m) => m.timingSafeEqual(RB.from("abc"), RB.from("abc")));
+  t.same("timingSafeEqual differ", crypto, real, (m) => m.timingSafeEqual(RB.from("abc"), RB.from("abd")));
+  t.same("timingSafeEqual length", crypto, real, (m) => m.timingSafeEqual(RB.from("abc"), RB.from("ab")));
+  t.same("timingSafeEqual typed", crypto, real, (m) => m.timingSafeEqual(new Uint16Array([1]), new Uint8Array([1, 0])));
+  t.same("timingSafeEqual string", crypto, real, (m) => m.timingSafeEqual("a", "a"));
+  // randomness
+  const rb = crypto.randomBytes(32);
+  t.ok(rb.length === 32 && typeof rb.readUInt8 === "function", "randomBytes returns Buffer");
+  t.ok(crypto.randomBytes(16).toString("hex") !== crypto.randomBytes(16).toString("hex"), "randomBytes random");
+  t.ok(crypto.randomBytes(100000).length === 100000, "randomBytes > 65536");
+  t.same("randomBytes negative", crypto, real, (m) => m.randomBytes(-1));
+  t.same("randomBytes string", crypto, real, (m) => m.randomBytes("1"));
+  const cbBytes = await new Promise((res) => crypto.randomBytes(8, (err, b) => res(b)));
+  t.ok(cbBytes.length === 8, "randomBytes callback");
+  {
+    const buf = new Uint8Array(16);
+    crypto.randomFillSync(buf, 8);
+    t.ok(buf.slice(0, 8).every((x) => x === 0) && buf.slice(8).some((x) => x !== 0), "randomFillSync offset");
+    const u32 = new Uint32Array(4);
+    crypto.randomFillSync(u32, 1, 2);
+    t.ok(u32[0] === 0 && u32[3] === 0, "randomFillSync element offsets");
+  }
+  t.same("randomFillSync out of range", crypto, real, (m) => m.randomFillSync(new Uint8Array(4), 5));
+  {
+    const seen = new Set();
+    let inRange = true;
+    for (let i = 0; i < 2000; i++) {
+      const n = crypto.randomInt(-3, 4);
+      if (n < -3 || n >= 4 || !Number.isInteger(n)) inRange = false;
+      seen.add(n);
+    }
+    t.ok(inRange && seen.size === 7, "randomInt range covered");
+    t.ok(crypto.randomInt(5) < 5, "randomInt(max)");
+    const viaCb = await new Promise((res) => crypto.randomInt(10, (err, n) => res(n)));
+    t.ok(viaCb >= 0 && viaCb < 10, "randomInt callback");
+  }
+  t.same("randomInt max<=min", crypto, real, (m) => m.randomInt(5, 5));
+  t.same("randomInt float", crypto, real, (m) => m.randomInt(1.5));
+  t.ok(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(crypto.randomUUID()), "randomUUID v4");
+  t.ok(crypto.getRandomValues(new Uint8Array(4)).length === 4, "getRandomValues");
+  t.ok(crypto.webcrypto === globalThis.crypto && crypto.subtle === globalThis.crypto.subtle, "webcrypto/subtle");
+  t.ok(crypto.getHashes().includes("sha256"), "getHashes");
+  t.ok(typeof crypto.constants === "object", "constants");
+  t.ok(named.createHash === crypto.createHash, "named exports");
+}

@@ -63,6 +63,7 @@ report() { # label url
 
 PROBE="sq/?id=1" start 18190 env APPS_DIR="$work/apps" NODE_ENV=production RUST_LOG=warn "$BIN"
 echo "sqlite point query, $DURATION, c$CONNECTIONS, $(nproc) cores"
+curl -s "http://127.0.0.1:18190/sq/?id=4242"; echo
 report "buntime bun:sqlite" "http://127.0.0.1:18190/sq/?id=4242"
 if [ -n "${BUN:-}" ]; then
   PROBE="?id=1" start 18191 "$BUN" "$work/bun/server.js"

@@ -2,6 +2,7 @@
 // leaves the worker's two entry points on `__buntime` for Rust to call once.
 import "ext:buntime/00_web_globals.js";
 import { setAppEnv, setAppRoot } from "ext:buntime/10_bun.js";
+import "ext:buntime/12_bun_extras.js";
 import "ext:buntime/40_cjs.js";
 import { makeHandler, serve } from "ext:buntime/30_serve.js";
 import { core } from "ext:core/mod.js";

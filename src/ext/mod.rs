@@ -5,11 +5,13 @@
 //! snapshot and the runtime must declare the same extensions with the same
 //! ops in the same order. Keep it free of `crate::` paths.
 
+pub mod bun_ops;
 pub mod node_ops;
 pub mod ops;
 pub mod permissions;
 pub mod protocol;
 pub mod socket_ops;
+pub mod sqlite;
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,12 +111,36 @@ deno_core::extension!(
     node_ops::op_buntime_fs_read,
     node_ops::op_buntime_fs_stat,
     node_ops::op_buntime_fs_readdir,
+    bun_ops::op_bun_hash64,
+    bun_ops::op_bun_hash32,
+    bun_ops::op_bun_hasher_new,
+    bun_ops::op_bun_hasher_update,
+    bun_ops::op_bun_hasher_digest,
+    bun_ops::op_bun_hasher_copy,
+    bun_ops::op_bun_digest,
+    bun_ops::op_bun_compress,
+    bun_ops::op_bun_decompress,
+    bun_ops::op_bun_password_hash,
+    bun_ops::op_bun_password_hash_sync,
+    bun_ops::op_bun_password_verify,
+    bun_ops::op_bun_password_verify_sync,
+    bun_ops::op_bun_semver_satisfies,
+    bun_ops::op_bun_semver_order,
+    bun_ops::op_bun_gc,
+    sqlite::op_bun_sqlite_open,
+    sqlite::op_bun_sqlite_close,
+    sqlite::op_bun_sqlite_exec,
+    sqlite::op_bun_sqlite_in_transaction,
+    sqlite::op_bun_sqlite_prepare,
+    sqlite::op_bun_sqlite_finalize,
+    sqlite::op_bun_sqlite_query,
   ],
   esm_entry_point = "ext:buntime/99_main.js",
   esm = [
     dir "runtime-js",
     "00_web_globals.js",
     "10_bun.js",
+    "12_bun_extras.js",
     "20_static.js",
     "25_cookies.js",
     "30_serve.js",
@@ -131,6 +157,7 @@ deno_core::extension!(
     "node:async_hooks" = "node/async_hooks.js",
     "node:buffer" = "node/buffer.js",
     "node:bun" = "node/bun.js",
+    "node:bun_sqlite" = "node/bun_sqlite.js",
     "node:crypto" = "node/crypto.js",
     "node:events" = "node/events.js",
     "node:fs" = "node/fs.js",

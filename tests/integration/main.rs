@@ -3,6 +3,7 @@
 mod harness;
 
 mod app_contract;
+mod bun_api;
 mod bun_serve;
 mod deploy;
 mod deployments;

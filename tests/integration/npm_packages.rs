@@ -133,3 +133,63 @@ async fn commonjs_packages_and_files_load_through_import_and_require() {
   assert_eq!(body["cached"], true);
   assert_eq!(body["cookieViaRequire"], "function");
 }
+
+#[tokio::test]
+async fn an_elysia_app_started_with_listen() {
+  let server = start();
+  let root = server.get("/elysia-app/").await;
+  assert_eq!((root.status, root.body.as_str()), (200, "elysia root"));
+  assert_eq!(
+    server.get("/elysia-app/users/7").await.json(),
+    serde_json::json!({"id": "7"})
+  );
+  assert_eq!(
+    server.get("/elysia-app/query?q=hi").await.json(),
+    serde_json::json!({"q": "hi"})
+  );
+  let post = |body: &'static str| {
+    server
+      .client
+      .post(server.url("/elysia-app/items"))
+      .header("content-type", "application/json")
+      .body(body)
+      .send()
+  };
+  let created = post(r#"{"name":"pen","qty":2}"#).await.unwrap();
+  assert_eq!(created.status(), 200);
+  assert_eq!(
+    created.json::<serde_json::Value>().await.unwrap(),
+    serde_json::json!({"created": "pen", "qty": 2})
+  );
+  // `t` validation rejects a bad body with 422 and names the property.
+  let invalid = post(r#"{"name":"","qty":"x"}"#).await.unwrap();
+  assert_eq!(invalid.status(), 422);
+  let error: serde_json::Value = invalid.json().await.unwrap();
+  assert_eq!(error["type"], "validation");
+  assert_eq!(error["property"], "/name");
+}
+
+#[tokio::test]
+async fn hono_bun_websockets_and_conn_info() {
+  use futures::{SinkExt, StreamExt};
+  use tokio_tungstenite::tungstenite::Message;
+
+  let server = start();
+  let ip = server.get("/hono-app/ip").await.json();
+  assert_eq!(ip["address"], "127.0.0.1");
+  assert_eq!(ip["addressType"], "IPv4");
+  assert!(ip["port"].as_u64().unwrap() > 0);
+
+  let url = format!("{}/hono-app/ws", server.base.replace("http://", "ws://"));
+  let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+  let mut texts = Vec::new();
+  socket.send(Message::text("ping 1")).await.unwrap();
+  while texts.len() < 2 {
+    match socket.next().await.unwrap().unwrap() {
+      Message::Text(text) => texts.push(text.to_string()),
+      Message::Close(frame) => panic!("closed early: {frame:?}"),
+      _ => {}
+    }
+  }
+  assert_eq!(texts, ["hono says hi", "echo: ping 1"]);
+}

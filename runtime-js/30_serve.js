@@ -22,6 +22,7 @@ import {
   op_buntime_ws_send_binary,
   op_buntime_ws_send_text,
   op_buntime_ws_upgrade,
+  op_bun_gc,
 } from "ext:core/ops";
 import { request as requestMod, response as responseMod } from "ext:buntime/00_web_globals.js";
 import { serveStatic } from "ext:buntime/20_static.js";
@@ -617,6 +618,20 @@ function socketCountChanged(delta) {
   if (inFlight === 0 && drained) drained();
 }
 
+/**
+ * `lowMemory` apps: a full GC shortly after the worker goes idle, so an
+ * idle isolate holds only live objects (debounced: a busy worker that is
+ * idle for an instant between requests is not collected every time).
+ */
+let collectTimer = null;
+function collectWhenIdle(config) {
+  if (!config.lowMemory || inFlight !== 0 || collectTimer !== null) return;
+  collectTimer = setTimeout(() => {
+    collectTimer = null;
+    if (inFlight === 0) op_bun_gc(true);
+  }, 100);
+}
+
 /** Runs until the inbox closes and every request and socket has finished. */
 export async function serve(handler, config) {
   while (true) {
@@ -629,6 +644,7 @@ export async function serve(handler, config) {
     inFlight++;
     handleRequest(handler, msg, config).finally(() => {
       if (--inFlight === 0 && drained) drained();
+      collectWhenIdle(config);
     });
   }
   if (inFlight > 0) await new Promise((resolve) => (drained = resolve));

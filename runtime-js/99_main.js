@@ -15,7 +15,7 @@ const hooks = {
   /** Before the app loads: its environment and what kind of app it is. */
   init(options) {
     if (config !== null) throw new Error("worker already initialised");
-    config = { staticEntry: options.staticEntry ?? null };
+    config = { staticEntry: options.staticEntry ?? null, lowMemory: options.lowMemory === true };
     performanceMod.setTimeOrigin();
     setAppEnv(options.env ?? {});
     setAppRoot(options.root ?? "/");

@@ -162,6 +162,7 @@ impl AppState {
       entry: entry.path,
       env: self.app_env(&app.dir, &config),
       heap_limit_bytes: heap_limit(&self.settings, &config),
+      low_memory: config.low_memory,
     });
     Ok(LoadedApp {
       config,

@@ -43,6 +43,8 @@ pub struct WorkerSpec {
   pub env: BTreeMap<String, String>,
   /// V8 heap limit for this isolate.
   pub heap_limit_bytes: usize,
+  /// `lowMemory`: collect garbage whenever the worker goes idle.
+  pub low_memory: bool,
 }
 
 /// Shared between the front end and a worker thread: how to stop it and
@@ -337,6 +339,7 @@ async fn load_app(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), Stri
     "env": spec.env,
     "staticEntry": static_entry,
     "root": spec.app_root,
+    "lowMemory": spec.low_memory,
   });
   runtime
     .execute_script(

@@ -424,3 +424,51 @@ fn a_heap_budget_below_one_worker_is_a_start_up_error() {
   assert_eq!(output.status.code(), Some(2));
   assert!(String::from_utf8_lossy(&output.stderr).contains("TOTAL_HEAP_MB"));
 }
+
+/// `lowMemory` apps are collected when they go idle: garbage the app let go
+/// of is gone from the heap, while an ordinary app keeps it until V8 needs
+/// room.
+#[tokio::test]
+async fn low_memory_apps_collect_garbage_when_idle() {
+  let app = r#"let hold = null;
+export default {
+  fetch(req) {
+    const step = new URL(req.url).pathname;
+    if (step === "/fill") hold = Array.from({ length: 300000 }, (_, i) => ({ i, s: "x" + i }));
+    if (step === "/drop") hold = null;
+    return Response.json({ usedMB: Bun.gc(false) / 1048576 });
+  },
+};"#;
+  let apps = Apps::new();
+  apps
+    .js("lean/1.0.0", app)
+    .file(
+      "lean/1.0.0/worker.config.json",
+      r#"{"ttl": 60, "lowMemory": true}"#,
+    )
+    .js("plain/1.0.0", app)
+    .file("plain/1.0.0/worker.config.json", r#"{"ttl": 60}"#);
+  let server = Server::start(&apps);
+  let mut after = Vec::new();
+  for name in ["lean", "plain"] {
+    let filled = server.get(&format!("/{name}/fill")).await.json()["usedMB"]
+      .as_f64()
+      .unwrap();
+    assert!(filled > 15.0, "{name}: the filled heap holds {filled} MB");
+    server.get(&format!("/{name}/drop")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let used = server.get(&format!("/{name}/measure")).await.json()["usedMB"]
+      .as_f64()
+      .unwrap();
+    after.push(used);
+  }
+  let (lean, plain) = (after[0], after[1]);
+  assert!(
+    lean < 8.0,
+    "lowMemory app still holds {lean} MB after going idle"
+  );
+  assert!(
+    plain > lean + 10.0,
+    "ordinary app: {plain} MB vs lowMemory {lean} MB"
+  );
+}

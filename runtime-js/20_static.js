@@ -5,7 +5,8 @@ import { op_buntime_respond_error, op_buntime_respond_file } from "ext:core/ops"
 
 const jsonError = (id, status, message) => op_buntime_respond_error(id, status, message);
 
-export async function serveStatic(id, method, pathname, entryName) {
+/** `headers`: the request's [name, value] pairs (for conditional GETs). */
+export async function serveStatic(id, method, pathname, entryName, headers) {
   if (method !== "GET" && method !== "HEAD") {
     return jsonError(id, 405, `Method ${method} not allowed on a static site`);
   }
@@ -16,15 +17,22 @@ export async function serveStatic(id, method, pathname, entryName) {
     return jsonError(id, 400, "Malformed percent-encoding in path");
   }
   if (path === "/" || path === "") path = entryName;
-  let outcome = await op_buntime_respond_file(id, path);
+  let ifNoneMatch = "";
+  let ifModifiedSince = "";
+  for (const [name, value] of headers) {
+    if (name === "if-none-match") ifNoneMatch = value;
+    else if (name === "if-modified-since") ifModifiedSince = value;
+  }
+  const respondFile = (file) => op_buntime_respond_file(id, file, ifNoneMatch, ifModifiedSince);
+  let outcome = await respondFile(path);
   if (outcome === "dir") {
-    outcome = await op_buntime_respond_file(id, `${path}/index.html`);
+    outcome = await respondFile(`${path}/index.html`);
   }
   if (outcome === "forbidden") {
     return jsonError(id, 403, "Path is outside the app folder");
   }
   if (outcome !== "served") {
-    outcome = await op_buntime_respond_file(id, entryName);
+    outcome = await respondFile(entryName);
     if (outcome !== "served") jsonError(id, 404, `Not found: ${pathname}`);
   }
 }

@@ -563,7 +563,7 @@ async function handleRequest(handler, msg, config) {
       return op_buntime_respond_text(id, 200, [], "OK");
     }
     if (config.staticEntry !== null) {
-      return await serveStatic(id, method, pathname, config.staticEntry);
+      return await serveStatic(id, method, pathname, config.staticEntry, headers);
     }
     const init = { method, headers };
     if (hasBody && method !== "GET" && method !== "HEAD") {

@@ -283,6 +283,11 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
   let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
   let stopping = Arc::new(tokio::sync::Notify::new());
   let signalled = stopping.clone();
+  // Small answers go out at once instead of waiting on Nagle's algorithm
+  // for the client's delayed ACK (40 ms stalls on one connection).
+  let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+    let _ = tcp.set_nodelay(true);
+  });
   let server = axum::serve(listener, app).with_graceful_shutdown(async move {
     shutdown_signal().await;
     tracing::info!(

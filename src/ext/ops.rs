@@ -497,6 +497,8 @@ pub async fn op_buntime_respond_file(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
   #[string] path: String,
+  #[string] if_none_match: String,
+  #[string] if_modified_since: String,
 ) -> Result<&'static str, JsErrorBox> {
   let root = root_for(&state.borrow(), 1);
   let real = match confine(&root, &path) {
@@ -504,24 +506,114 @@ pub async fn op_buntime_respond_file(
     Confined::Missing => return Ok("missing"),
     Confined::Inside(real) => real,
   };
-  if real.is_dir() {
-    return Ok("dir");
-  }
-  let Ok(bytes) = tokio::fs::read(&real).await else {
+  let Ok(meta) = std::fs::metadata(&real) else {
     return Ok("missing");
   };
+  if meta.is_dir() {
+    return Ok("dir");
+  }
+  let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+  let stamp = modified
+    .duration_since(std::time::UNIX_EPOCH)
+    .unwrap_or_default();
+  let etag = format!("W/\"{:x}-{:x}\"", meta.len(), stamp.as_nanos());
+  let last_modified = httpdate::fmt_http_date(modified);
   let mut headers = HeaderMap::new();
   headers.insert(CONTENT_TYPE, content_type(&path));
+  headers.insert(
+    http::header::ETAG,
+    HeaderValue::from_str(&etag).expect("ascii"),
+  );
+  headers.insert(
+    http::header::LAST_MODIFIED,
+    HeaderValue::from_str(&last_modified).expect("ascii"),
+  );
+  // If-None-Match wins over If-Modified-Since (RFC 9110).
+  let fresh = if !if_none_match.is_empty() {
+    if_none_match
+      .split(',')
+      .any(|tag| tag.trim() == etag || tag.trim() == "*")
+  } else {
+    httpdate::parse_http_date(&if_modified_since).is_ok_and(|since| {
+      stamp.as_secs()
+        <= since
+          .duration_since(std::time::UNIX_EPOCH)
+          .unwrap_or_default()
+          .as_secs()
+    })
+  };
+  let (status, body) = if fresh {
+    (304, Bytes::new())
+  } else {
+    match cached_file(&state, &real, meta.len(), stamp).await {
+      Some(bytes) => (200, bytes),
+      None => return Ok("missing"),
+    }
+  };
   let head = ResponseHead {
-    status: 200,
+    status,
     headers,
-    body: ResponseBody::Full(Bytes::from(bytes)),
+    body: ResponseBody::Full(body),
   };
   state
     .borrow_mut()
     .borrow_mut::<InFlight>()
     .reply(id, Reply::Response(head))?;
   Ok("served")
+}
+
+/// Small static files kept in memory per worker, checked against size and
+/// modification time on every request (so an edited file is re-read).
+#[derive(Default)]
+pub struct StaticFileCache {
+  files: HashMap<PathBuf, (u64, std::time::Duration, Bytes)>,
+  bytes: usize,
+}
+
+const CACHED_FILE_MAX: u64 = 256 << 10;
+const STATIC_CACHE_MAX: usize = 16 << 20;
+
+async fn cached_file(
+  state: &Rc<RefCell<OpState>>,
+  path: &Path,
+  len: u64,
+  stamp: std::time::Duration,
+) -> Option<Bytes> {
+  {
+    let mut state = state.borrow_mut();
+    let cache = match state.try_borrow_mut::<StaticFileCache>() {
+      Some(cache) => cache,
+      None => {
+        state.put(StaticFileCache::default());
+        state.borrow_mut::<StaticFileCache>()
+      }
+    };
+    if let Some((l, s, bytes)) = cache.files.get(path) {
+      if *l == len && *s == stamp {
+        return Some(bytes.clone());
+      }
+    }
+  }
+  let bytes = if len <= CACHED_FILE_MAX {
+    // Small: a direct read is cheaper than a trip to the blocking pool.
+    Bytes::from(std::fs::read(path).ok()?)
+  } else {
+    return tokio::fs::read(path).await.ok().map(Bytes::from);
+  };
+  let mut state = state.borrow_mut();
+  let cache = state.borrow_mut::<StaticFileCache>();
+  if cache.bytes + bytes.len() > STATIC_CACHE_MAX {
+    cache.files.clear();
+    cache.bytes = 0;
+  }
+  cache.bytes += bytes.len();
+  if let Some((_, _, old)) = cache
+    .files
+    .insert(path.to_path_buf(), (len, stamp, bytes.clone()))
+  {
+    cache.bytes -= old.len();
+  }
+  Some(bytes)
 }
 
 /// Content type by file extension; text gets an explicit UTF-8 charset.

@@ -141,3 +141,49 @@ async fn nothing_outside_the_app_folder_is_ever_served() {
   let encoded = server.get("/site/..%2f..%2foutside.txt").await;
   assert_eq!(encoded.status, 403);
 }
+
+#[tokio::test]
+async fn static_files_carry_validators_and_answer_304() {
+  let apps = Apps::new();
+  apps
+    .file("site/1.0.0/index.html", "<h1>home</h1>")
+    .file("site/1.0.0/style.css", "body { color: red }");
+  let server = Server::start(&apps);
+  let first = server.get("/site/style.css").await;
+  assert_eq!(first.status, 200);
+  let etag = first.header("etag").to_string();
+  let modified = first.header("last-modified").to_string();
+  assert!(etag.starts_with("W/\""), "{etag}");
+  assert!(modified.ends_with("GMT"), "{modified}");
+  let conditional = |name: &'static str, value: String| {
+    server
+      .client
+      .get(server.url("/site/style.css"))
+      .header(name, value)
+      .send()
+  };
+  let same = conditional("if-none-match", etag.clone()).await.unwrap();
+  assert_eq!(same.status(), 304);
+  assert_eq!(same.headers()["etag"].to_str().unwrap(), etag);
+  assert_eq!(same.text().await.unwrap(), "");
+  let other = conditional("if-none-match", "W/\"other\"".into())
+    .await
+    .unwrap();
+  assert_eq!(other.status(), 200);
+  let since = conditional("if-modified-since", modified.clone())
+    .await
+    .unwrap();
+  assert_eq!(since.status(), 304);
+
+  // An edited file (the worker caches small files) is served anew.
+  std::thread::sleep(std::time::Duration::from_millis(20));
+  std::fs::write(
+    apps.path().join("site/1.0.0/style.css"),
+    "body { color: blue; }",
+  )
+  .unwrap();
+  let edited = conditional("if-none-match", etag.clone()).await.unwrap();
+  assert_eq!(edited.status(), 200);
+  assert_ne!(edited.headers()["etag"].to_str().unwrap(), etag);
+  assert_eq!(edited.text().await.unwrap(), "body { color: blue; }");
+}

@@ -41,6 +41,7 @@ const compression = load("ext:deno_web/14_compression.js");
 const performance = load("ext:deno_web/15_performance.js");
 const headers = load("ext:deno_fetch/20_headers.js");
 const formData = load("ext:deno_fetch/21_formdata.js");
+const body = load("ext:deno_fetch/22_body.js");
 const request = load("ext:deno_fetch/23_request.js");
 const response = load("ext:deno_fetch/23_response.js");
 const fetch = load("ext:deno_fetch/26_fetch.js");
@@ -118,4 +119,4 @@ Object.defineProperties(globalThis, {
 
 event.setEventTargetData(globalThis);
 
-export { event, performance, request, response, streams, webidl };
+export { body, event, performance, request, response, streams, webidl };

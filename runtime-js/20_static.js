@@ -5,7 +5,7 @@ import { op_buntime_respond_error, op_buntime_respond_file } from "ext:core/ops"
 
 const jsonError = (id, status, message) => op_buntime_respond_error(id, status, message);
 
-/** `headers`: the request's [name, value] pairs (for conditional GETs). */
+/** `headers`: the request's headers as a flat [name, value, ...] list. */
 export async function serveStatic(id, method, pathname, entryName, headers) {
   if (method !== "GET" && method !== "HEAD") {
     return jsonError(id, 405, `Method ${method} not allowed on a static site`);
@@ -19,9 +19,9 @@ export async function serveStatic(id, method, pathname, entryName, headers) {
   if (path === "/" || path === "") path = entryName;
   let ifNoneMatch = "";
   let ifModifiedSince = "";
-  for (const [name, value] of headers) {
-    if (name === "if-none-match") ifNoneMatch = value;
-    else if (name === "if-modified-since") ifModifiedSince = value;
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === "if-none-match") ifNoneMatch = headers[i + 1];
+    else if (headers[i] === "if-modified-since") ifModifiedSince = headers[i + 1];
   }
   const respondFile = (file) => op_buntime_respond_file(id, file, ifNoneMatch, ifModifiedSince);
   let outcome = await respondFile(path);

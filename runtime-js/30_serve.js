@@ -24,13 +24,14 @@ import {
   op_buntime_ws_upgrade,
   op_bun_gc,
 } from "ext:core/ops";
-import { request as requestMod, response as responseMod } from "ext:buntime/00_web_globals.js";
+import { body as bodyMod, request as requestMod, response as responseMod } from "ext:buntime/00_web_globals.js";
 import { serveStatic } from "ext:buntime/20_static.js";
 import { BunFile } from "ext:buntime/10_bun.js";
 import { setCookieHeaders } from "ext:buntime/25_cookies.js";
 
 const { Response, toInnerResponse } = responseMod;
-const { Request } = requestMod;
+const { fromInnerRequest, newInnerRequest } = requestMod;
+const { InnerBody } = bodyMod;
 const encoder = new TextEncoder();
 const HOOK_LIMIT_MS = 1000;
 /** Request -> the client's `{ address, family, port }`, for `server.requestIP`. */
@@ -554,7 +555,15 @@ function errorMessage(err) {
 }
 
 async function handleRequest(handler, msg, config) {
-  const { id, method, url, headers, hasBody, remoteAddress, remotePort, upgradable } = msg;
+  // See IncomingMessage in src/ext/ops.rs for the layout.
+  const id = msg[1];
+  const method = msg[2];
+  const url = msg[3];
+  const flatHeaders = msg[4];
+  const hasBody = msg[5];
+  const remoteAddress = msg[6];
+  const remotePort = msg[7];
+  const upgradable = msg[8];
   try {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const queryStart = url.indexOf("?", pathStart);
@@ -563,14 +572,15 @@ async function handleRequest(handler, msg, config) {
       return op_buntime_respond_text(id, 200, [], "OK");
     }
     if (config.staticEntry !== null) {
-      return await serveStatic(id, method, pathname, config.staticEntry, headers);
+      return await serveStatic(id, method, pathname, config.staticEntry, flatHeaders);
     }
-    const init = { method, headers };
-    if (hasBody && method !== "GET" && method !== "HEAD") {
-      init.body = requestBody(id);
-      init.duplex = "half";
-    }
-    const req = new Request(url, init);
+    // Built from deno_fetch's inner request, as Deno.serve does: the head
+    // came from hyper already parsed and valid, so the Request constructor's
+    // re-validation of every header is skipped.
+    const headerList = [];
+    for (let i = 0; i < flatHeaders.length; i += 2) headerList.push([flatHeaders[i], flatHeaders[i + 1]]);
+    const body = hasBody && method !== "GET" && method !== "HEAD" ? new InnerBody(requestBody(id)) : null;
+    const req = fromInnerRequest(newInnerRequest(method, url, () => headerList, body, false), "request");
     requestIds.set(req, id);
     if (upgradable) handshakes.add(req);
     if (remoteAddress) {
@@ -636,8 +646,8 @@ function collectWhenIdle(config) {
 export async function serve(handler, config) {
   while (true) {
     const msg = await op_buntime_next_message();
-    if (msg.kind === "closed") break;
-    if (msg.kind === "idle") {
+    if (msg[0] === 2) break;
+    if (msg[0] === 1) {
       runHook("onIdle", handler?.onIdle);
       continue;
     }

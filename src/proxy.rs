@@ -222,6 +222,21 @@ fn substitute(template: &str, captures: &regex::Captures) -> String {
 /// Headers that belong to one connection (RFC 9110 §7.6.1), plus any the
 /// `Connection` header names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+  const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+  ];
+  // Most responses carry none: one pass over the names, no removals.
+  if !headers.keys().any(|name| HOP_BY_HOP.contains(name)) {
+    return;
+  }
   let named: Vec<HeaderName> = headers
     .get_all(header::CONNECTION)
     .iter()
@@ -232,17 +247,7 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
   for name in named {
     headers.remove(name);
   }
-  for name in [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-  ] {
+  for name in HOP_BY_HOP {
     headers.remove(name);
   }
 }

@@ -99,36 +99,37 @@ impl InFlight {
   }
 }
 
+/// The next message for JS, as a tuple so it crosses into V8 as a plain
+/// array (a struct would create its key strings every time):
+/// `[kind, id, method, url, headers (flat name, value, ...), hasBody,
+/// remoteAddress, remotePort, upgradable]`, kind 0 = request, 1 = idle,
+/// 2 = closed.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IncomingMessage {
-  /// "request", "idle" or "closed".
-  kind: &'static str,
-  id: u32,
-  method: String,
-  url: String,
-  headers: Vec<(ByteString, ByteString)>,
-  has_body: bool,
-  /// The client's address for `server.requestIP(req)`; empty when unknown.
-  remote_address: String,
-  remote_port: u16,
-  /// A WebSocket handshake `server.upgrade(req)` may accept.
-  upgradable: bool,
-}
+pub struct IncomingMessage(
+  u8,
+  u32,
+  String,
+  String,
+  Vec<ByteString>,
+  bool,
+  String,
+  u16,
+  bool,
+);
 
 impl IncomingMessage {
-  fn bare(kind: &'static str) -> Self {
-    Self {
+  fn bare(kind: u8) -> Self {
+    Self(
       kind,
-      id: 0,
-      method: String::new(),
-      url: String::new(),
-      headers: Vec::new(),
-      has_body: false,
-      remote_address: String::new(),
-      remote_port: 0,
-      upgradable: false,
-    }
+      0,
+      String::new(),
+      String::new(),
+      Vec::new(),
+      false,
+      String::new(),
+      0,
+      false,
+    )
   }
 }
 
@@ -140,24 +141,19 @@ pub async fn op_buntime_next_message(
   let inbox = state.borrow().borrow::<Inbox>().clone();
   let message = std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await;
   let job = match message {
-    None => return Ok(IncomingMessage::bare("closed")),
-    Some(WorkerMessage::Idle) => return Ok(IncomingMessage::bare("idle")),
+    None => return Ok(IncomingMessage::bare(2)),
+    Some(WorkerMessage::Idle) => return Ok(IncomingMessage::bare(1)),
     Some(WorkerMessage::Request(job)) => *job,
   };
   let mut state = state.borrow_mut();
   let in_flight = state.borrow_mut::<InFlight>();
   let id = in_flight.next_id;
   in_flight.next_id = in_flight.next_id.wrapping_add(1);
-  let headers = job
-    .headers
-    .iter()
-    .map(|(name, value)| {
-      (
-        ByteString::from(name.as_str()),
-        ByteString::from(value.as_bytes()),
-      )
-    })
-    .collect();
+  let mut headers = Vec::with_capacity(job.headers.len() * 2);
+  for (name, value) in job.headers.iter() {
+    headers.push(ByteString::from(name.as_str()));
+    headers.push(ByteString::from(value.as_bytes()));
+  }
   let has_body = job.body.is_some();
   let upgradable = job.upgradable;
   in_flight.slots.insert(
@@ -170,20 +166,20 @@ pub async fn op_buntime_next_message(
       upgradable: job.upgradable,
     },
   );
-  Ok(IncomingMessage {
-    kind: "request",
+  Ok(IncomingMessage(
+    0,
     id,
-    method: job.method.to_string(),
-    url: job.url,
+    job.method.to_string(),
+    job.url,
     headers,
     has_body,
-    remote_address: job
+    job
       .remote
       .map(|addr| addr.ip().to_string())
       .unwrap_or_default(),
-    remote_port: job.remote.map_or(0, |addr| addr.port()),
+    job.remote.map_or(0, |addr| addr.port()),
     upgradable,
-  })
+  ))
 }
 
 /// `server.timeout(req, seconds)`: the front end now waits `seconds` from

@@ -1,5 +1,6 @@
 //! Property tests of the parsers and path checks (the library's public
-//! functions; no server). Case counts keep each under a few seconds.
+//! functions; no server). Case counts keep each under a few seconds;
+//! `FUZZ_SCALE=N` runs N times as many.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,9 +27,16 @@ fn scratch() -> tempfile::TempDir {
   tempfile::tempdir().unwrap()
 }
 
+/// `FUZZ_SCALE` multiplies every case count: 1 for a quick `cargo test`,
+/// larger in CI (`.ci/run` sets it) or for a long local run.
 fn config(cases: u32) -> ProptestConfig {
+  let scale: u32 = std::env::var("FUZZ_SCALE")
+    .ok()
+    .and_then(|s| s.parse().ok())
+    .unwrap_or(1)
+    .max(1);
   ProptestConfig {
-    cases,
+    cases: cases.saturating_mul(scale),
     failure_persistence: None,
     ..ProptestConfig::default()
   }

@@ -569,7 +569,14 @@ async function handleRequest(handler, msg, config) {
       init.body = requestBody(id);
       init.duplex = "half";
     }
-    const req = new Request(url, init);
+    let req;
+    try {
+      req = new Request(url, init);
+    } catch (err) {
+      // A method or header the Fetch standard refuses (TRACE, CONNECT, bytes
+      // a header value cannot hold): the client's request is at fault.
+      return op_buntime_respond_error(id, 400, `Bad request: ${err?.message ?? err}`);
+    }
     requestIds.set(req, id);
     if (upgradable) handshakes.add(req);
     if (remoteAddress) {

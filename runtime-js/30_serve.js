@@ -574,6 +574,10 @@ async function handleRequest(handler, msg, config) {
     if (config.staticEntry !== null) {
       return await serveStatic(id, method, pathname, config.staticEntry, flatHeaders);
     }
+    // TRACE, TRACK and CONNECT are methods the Fetch standard refuses.
+    if (method === "TRACE" || method === "TRACK" || method === "CONNECT") {
+      return op_buntime_respond_error(id, 400, `Bad request: method ${method} is not supported`);
+    }
     // Built from deno_fetch's inner request, as Deno.serve does: the head
     // came from hyper already parsed and valid, so the Request constructor's
     // re-validation of every header is skipped.

@@ -13,6 +13,7 @@ pub mod ext;
 pub mod html_base;
 pub mod http_error;
 pub mod internal;
+pub mod limits;
 pub mod metrics;
 pub mod pool;
 pub mod proxy;

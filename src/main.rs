@@ -9,6 +9,10 @@ fn main() {
     )
     .with_writer(std::io::stderr)
     .init();
+  // Each connection takes a descriptor: allow as many as the hard limit.
+  if let Some(limit) = buntime_embedded::limits::raise_open_files_limit() {
+    tracing::debug!("open files limit: {limit}");
+  }
   worker::init_v8(&settings.v8_flags);
   buntime_embedded::ext::BLOCK_PRIVATE_FETCH.store(
     settings.block_private_fetch,

@@ -28,6 +28,7 @@ use crate::ext::protocol::{Reply, RequestJob, ResponseBody, ResponseHead};
 use crate::html_base::inject_base;
 use crate::http_error::json_error;
 use crate::internal;
+use crate::limits::{LimitedBody, ReadTimeoutBody, Tripped};
 use crate::metrics::Metrics;
 use crate::pool::{Dispatched, Pool, PoolError, PoolOptions};
 use crate::proxy::{self, ProxyRules};
@@ -279,27 +280,48 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     tracing::info!("internal routes /_/: loopback clients only (set ADMIN_TOKEN to allow others)");
   }
   let grace = Duration::from_secs(settings.shutdown_grace);
+  let builder = connection_builder(&settings);
+  let body_idle = Duration::from_secs(settings.body_read_timeout);
   let state = AppState::new(settings);
-  let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-  let stopping = Arc::new(tokio::sync::Notify::new());
-  let signalled = stopping.clone();
-  // Small answers go out at once instead of waiting on Nagle's algorithm
-  // for the client's delayed ACK (40 ms stalls on one connection).
-  let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-    let _ = tcp.set_nodelay(true);
-  });
-  let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-    shutdown_signal().await;
-    tracing::info!(
-      "shutting down: finishing in-flight requests (up to {}s)",
-      grace.as_secs()
-    );
-    signalled.notify_one();
-  });
+  let app = router(state.clone());
+  // Our own accept loop rather than `axum::serve`, which exposes none of
+  // hyper's limits (header read timeout, head size).
+  let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+  let mut signal = std::pin::pin!(shutdown_signal());
+  loop {
+    tokio::select! {
+      accepted = listener.accept() => {
+        let (tcp, remote) = match accepted {
+          Ok(accepted) => accepted,
+          Err(err) => {
+            accept_failed(err).await;
+            continue;
+          }
+        };
+        let _ = tcp.set_nodelay(true);
+        let service = connection_service(app.clone(), remote, body_idle);
+        let conn = builder
+          .serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(tcp), service)
+          .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+          if let Err(err) = conn.await {
+            tracing::debug!(%remote, "connection ended: {err}");
+          }
+        });
+      }
+      () = &mut signal => break,
+    }
+  }
+  drop(listener);
+  tracing::info!(
+    "shutting down: finishing in-flight requests (up to {}s)",
+    grace.as_secs()
+  );
   tokio::select! {
-    result = server => result?,
+    () = graceful.shutdown() => {}
     // Streams that never end (SSE) would hold the drain open forever.
-    _ = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+    () = tokio::time::sleep(grace) => {
       tracing::warn!("grace period over: closing the remaining connections");
     }
   }
@@ -311,6 +333,83 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
   }
   tracing::info!("stopped");
   Ok(())
+}
+
+type ConnBuilder = hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>;
+
+/// HTTP/1.1 and HTTP/2 (prior knowledge) with the head limits from the
+/// settings: a slow head is cut off, a big one answers 431.
+fn connection_builder(settings: &Settings) -> ConnBuilder {
+  use hyper_util::rt::{TokioExecutor, TokioTimer};
+  let max_head = (settings.max_header_kb as usize) << 10;
+  let mut builder = ConnBuilder::new(TokioExecutor::new());
+  builder
+    .http1()
+    .timer(TokioTimer::new())
+    .header_read_timeout(Duration::from_secs(settings.header_read_timeout))
+    .max_buf_size(max_head);
+  builder
+    .http2()
+    .timer(TokioTimer::new())
+    .max_header_list_size(max_head as u32);
+  builder
+}
+
+/// Serves one connection's requests through the router: adds the peer's
+/// address (`ConnectInfo`) and guards each request body against stalling.
+fn connection_service(
+  app: Router,
+  remote: SocketAddr,
+  body_idle: Duration,
+) -> impl hyper::service::Service<
+  http::Request<hyper::body::Incoming>,
+  Response = Response,
+  Error = Infallible,
+  Future = impl std::future::Future<Output = Result<Response, Infallible>> + Send,
+> + Clone {
+  hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+    let app = app.clone();
+    async move {
+      let stalled = Tripped::default();
+      let mut request =
+        request.map(|body| Body::new(ReadTimeoutBody::new(body, body_idle, stalled.clone())));
+      request.extensions_mut().insert(ConnectInfo(remote));
+      let Ok(response) = tower::ServiceExt::oneshot(app, request).await;
+      if stalled.is_set() {
+        return Ok(closing(json_error(
+          StatusCode::REQUEST_TIMEOUT,
+          format!(
+            "Request body timed out: nothing received for {}s",
+            body_idle.as_secs()
+          ),
+        )));
+      }
+      Ok(response)
+    }
+  })
+}
+
+/// Marks an answer as the connection's last (its request body was left
+/// unread, so the connection cannot carry another request).
+fn closing(mut response: Response) -> Response {
+  response
+    .headers_mut()
+    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+  response
+}
+
+/// Out of descriptors (or memory) for new connections: wait a little rather
+/// than spin; a connection that died before it was accepted is no error.
+async fn accept_failed(err: std::io::Error) {
+  use std::io::ErrorKind;
+  if matches!(
+    err.kind(),
+    ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset | ErrorKind::ConnectionRefused
+  ) {
+    return;
+  }
+  tracing::warn!("accepting a connection failed: {err}");
+  tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
 async fn shutdown_signal() {
@@ -331,7 +430,37 @@ fn split_first_segment(path: &str) -> (&str, &str) {
   }
 }
 
+/// App requests: the body limit (`MAX_BODY_MB`), then routing.
 async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
+  let limit = state.settings.max_body_mb << 20;
+  let too_large = || {
+    closing(json_error(
+      StatusCode::PAYLOAD_TOO_LARGE,
+      format!(
+        "Request body too large: the limit is {} MB",
+        state.settings.max_body_mb
+      ),
+    ))
+  };
+  let declared = request
+    .headers()
+    .get(header::CONTENT_LENGTH)
+    .and_then(|v| v.to_str().ok())
+    .and_then(|v| v.parse::<u64>().ok());
+  if declared.is_some_and(|length| length > limit) {
+    return too_large();
+  }
+  // Bodies without a length (chunked) are counted as they stream.
+  let oversize = Tripped::default();
+  let request = request.map(|body| Body::new(LimitedBody::new(body, limit, oversize.clone())));
+  let response = route(&state, request).await;
+  if oversize.is_set() {
+    return too_large();
+  }
+  response
+}
+
+async fn route(state: &AppState, request: Request) -> Response {
   let path = request.uri().path().to_string();
   let (segment, rest) = split_first_segment(&path);
   let decoded = percent_encoding::percent_decode_str(segment)
@@ -346,7 +475,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
   let is_app = !segment.is_empty() && state.resolver.exists(&name);
   if !is_app {
     if let Some(shell) = shell {
-      return run_app(&state, request, shell, None, "", &path).await;
+      return run_app(state, request, shell, None, "", &path).await;
     }
     if segment.is_empty() {
       return (StatusCode::OK, format!("Buntime v{VERSION}")).into_response();
@@ -354,7 +483,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     return json_error(StatusCode::NOT_FOUND, format!("App not found: {decoded}"));
   }
   let base = format!("/{segment}");
-  run_app(&state, request, &name, range.as_deref(), &base, rest).await
+  run_app(state, request, &name, range.as_deref(), &base, rest).await
 }
 
 async fn run_app(

@@ -120,6 +120,26 @@ pub struct Settings {
   #[arg(long, env = "WS_IDLE_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
   pub ws_idle_timeout: u64,
 
+  /// Seconds a client has to send a request's headers (slowloris); then
+  /// the connection is closed.
+  #[arg(long, env = "HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+  pub header_read_timeout: u64,
+
+  /// Seconds a request body may send nothing while it is read; then the
+  /// read fails and the client gets 408.
+  #[arg(long, env = "BODY_READ_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+  pub body_read_timeout: u64,
+
+  /// Largest request head (request line and headers), in KB; bigger
+  /// answers 431.
+  #[arg(long, env = "MAX_HEADER_KB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(8..=1024))]
+  pub max_header_kb: u64,
+
+  /// Largest request body an app (or proxy rule) accepts, in MB; bigger
+  /// answers 413 (checked while the body streams).
+  #[arg(long, env = "MAX_BODY_MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+  pub max_body_mb: u64,
+
   /// V8 heap limit per isolate, in MB (halved for `lowMemory` apps).
   #[arg(long, env = "WORKER_HEAP_MB", default_value_t = 128, value_parser = clap::value_parser!(u64).range(8..=16384))]
   pub worker_heap_mb: u64,

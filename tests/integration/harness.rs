@@ -93,6 +93,25 @@ impl Server {
     }
   }
 
+  pub fn pid(&self) -> u32 {
+    self.child.id()
+  }
+
+  /// The server's resident memory (VmRSS), in MB.
+  pub fn rss_mb(&self) -> f64 {
+    rss_mb(self.pid())
+  }
+
+  /// The server process has not exited.
+  pub fn is_running(&mut self) -> bool {
+    self.child.try_wait().unwrap().is_none()
+  }
+
+  /// `host:port` for raw TCP clients.
+  pub fn addr(&self) -> &str {
+    self.base.trim_start_matches("http://")
+  }
+
   pub fn url(&self, path: &str) -> String {
     format!("{}{}", self.base, path)
   }
@@ -154,6 +173,17 @@ impl Drop for Server {
     let _ = self.child.kill();
     let _ = self.child.wait();
   }
+}
+
+/// A process's resident memory (VmRSS), in MB.
+pub fn rss_mb(pid: u32) -> f64 {
+  let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+  let kb: f64 = status
+    .lines()
+    .find_map(|line| line.strip_prefix("VmRSS:"))
+    .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    .expect("VmRSS in /proc/<pid>/status");
+  kb / 1024.0
 }
 
 /// The binary with a clean environment plus `env`.

@@ -9,6 +9,7 @@ mod deploy;
 mod deployments;
 mod errors;
 mod fuzz;
+mod hostile;
 mod modules;
 mod node_builtins;
 mod npm_packages;

@@ -21,6 +21,11 @@ fn invalid_settings_name_the_setting() {
     (vec![("NODE_ENV", "qa")], "--node-env"),
     (vec![("HOST", "not a host")], "--host"),
     (vec![("APPS_DIR", "/definitely/not/here")], "APPS_DIR"),
+    // hyper needs a read buffer of at least 8 KB.
+    (vec![("MAX_HEADER_KB", "4")], "--max-header-kb"),
+    (vec![("HEADER_READ_TIMEOUT", "0")], "--header-read-timeout"),
+    (vec![("BODY_READ_TIMEOUT", "soon")], "--body-read-timeout"),
+    (vec![("MAX_BODY_MB", "0")], "--max-body-mb"),
   ] {
     let (code, stderr) = start_up_error(&env);
     assert_eq!(code, 2, "{env:?}: {stderr}");

@@ -44,18 +44,32 @@ pub async fn relay(socket: WebSocket, link: SocketLink, limits: Limits) {
           let _ = sink.send(close(1011, "app worker stopped")).await;
           break;
         };
-        let (message, len) = match out {
-          SocketOut::Text(text) => { let len = text.len(); (Message::Text(text.into()), len) }
-          SocketOut::Binary(data) => { let len = data.len(); (Message::Binary(data), len) }
-          SocketOut::Ping(data) => { let len = data.len(); (Message::Ping(data), len) }
-          SocketOut::Pong(data) => { let len = data.len(); (Message::Pong(data), len) }
-          SocketOut::Close(code, reason) => {
-            app_closed = Some((code, reason.clone()));
-            (close(code, &reason), 0)
+        // Everything the app queued so far goes out with one flush.
+        let mut sent = Ok(());
+        let mut written = 0;
+        let mut next = Some(out);
+        while let Some(out) = next.take() {
+          let (message, len) = match out {
+            SocketOut::Text(text) => { let len = text.len(); (Message::Text(text.into()), len) }
+            SocketOut::Binary(data) => { let len = data.len(); (Message::Binary(data), len) }
+            SocketOut::Ping(data) => { let len = data.len(); (Message::Ping(data), len) }
+            SocketOut::Pong(data) => { let len = data.len(); (Message::Pong(data), len) }
+            SocketOut::Close(code, reason) => {
+              app_closed = Some((code, reason.clone()));
+              (close(code, &reason), 0)
+            }
+          };
+          written += len;
+          sent = sink.feed(message).await;
+          if sent.is_err() || app_closed.is_some() {
+            break;
           }
-        };
-        let sent = sink.send(message).await;
-        let left = queued.fetch_sub(len, Ordering::AcqRel) - len;
+          next = to_client.try_recv().ok();
+        }
+        if sent.is_ok() {
+          sent = sink.flush().await;
+        }
+        let left = queued.fetch_sub(written, Ordering::AcqRel) - written;
         if sent.is_err() {
           let _ = from_client.send(SocketIn::Close(1006, String::new()));
           break;

@@ -512,10 +512,13 @@ async function sendResponse(id, res, req) {
   }
   const inner = toInnerResponse(res);
   const status = inner.status;
+  // The raw header list, flattened (no sorting or combining as the
+  // Headers iterator would do; Set-Cookie stays one header per cookie).
   const headers = [];
-  for (const pair of res.headers) headers.push(pair);
+  const list = inner.headerList;
+  for (let i = 0; i < list.length; i++) headers.push(list[i][0], list[i][1]);
   if (req !== undefined) {
-    for (const cookie of setCookieHeaders(req)) headers.push(["set-cookie", cookie]);
+    for (const cookie of setCookieHeaders(req)) headers.push("set-cookie", cookie);
   }
   const body = inner.body;
   if (body === null) return op_buntime_respond_text(id, status, headers, "");

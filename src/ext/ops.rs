@@ -241,7 +241,7 @@ pub async fn op_buntime_req_body_read(
 /// `flat`: name, value, name, value, … (one flat array crosses from V8
 /// cheaper than an array of pairs).
 fn header_map(status: u16, flat: Vec<ByteString>) -> Result<HeaderMap, JsErrorBox> {
-  if flat.len() % 2 != 0 {
+  if !flat.len().is_multiple_of(2) {
     return Err(JsErrorBox::type_error(
       "response headers must come in name/value pairs",
     ));

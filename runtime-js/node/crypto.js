@@ -2,20 +2,12 @@
 // buffers, digest() hashes), randomness and webcrypto from the web globals.
 import { digest as hostDigest, hmac as hostHmac } from "node:_host";
 import { Buffer } from "node:buffer";
+import { nodeError, argType } from "node:_errors";
 
 const webcrypto = globalThis.crypto;
 const subtle = webcrypto && webcrypto.subtle;
 
-function nodeError(Base, code, message) {
-  const err = new Base(message);
-  err.code = code;
-  return err;
-}
 
-function argType(name, expected, value) {
-  const got = value === null ? "null" : value === undefined ? "undefined" : typeof value === "object" ? `an instance of ${value.constructor ? value.constructor.name : "Object"}` : `type ${typeof value} (${String(value)})`;
-  return nodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "${name}" argument must be ${expected}. Received ${got}`);
-}
 
 const ALGORITHMS = {
   md5: "md5", sha1: "sha1", "sha-1": "sha1", sha256: "sha256", "sha-256": "sha256",

@@ -2,6 +2,7 @@
 // code doing `EventEmitter.call(this)` with util.inherits keeps working.
 // Listener storage mirrors Node (`_events[type]` is a function or an array)
 // because some libraries read `_events` directly.
+import { abortError } from "node:_errors";
 
 const kCapture = Symbol("kCapture");
 const errorMonitor = Symbol("events.errorMonitor");
@@ -294,13 +295,6 @@ EventEmitter.prototype.eventNames = function eventNames() {
 
 // ---- statics -------------------------------------------------------------
 
-function abortError(signal) {
-  const err = new Error("The operation was aborted");
-  err.name = "AbortError";
-  err.code = "ABORT_ERR";
-  if (signal && signal.reason !== undefined) err.cause = signal.reason;
-  return err;
-}
 
 function once(emitter, name, options = {}) {
   const signal = options ? options.signal : undefined;

@@ -5,6 +5,7 @@
 import { EventEmitter } from "node:events";
 import { Buffer } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
+import { nodeError } from "node:_errors";
 
 function nextTick(fn, ...args) {
   const p = globalThis.process;
@@ -12,11 +13,6 @@ function nextTick(fn, ...args) {
   else queueMicrotask(() => fn(...args));
 }
 
-function nodeError(Base, code, message) {
-  const err = new Base(message);
-  err.code = code;
-  return err;
-}
 
 const errs = {
   pushAfterEOF: () => nodeError(Error, "ERR_STREAM_PUSH_AFTER_EOF", "stream.push() after EOF"),

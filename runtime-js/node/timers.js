@@ -1,4 +1,5 @@
 // node:timers -- the global timers plus setImmediate, and the promise API.
+import { abortError } from "node:_errors";
 
 const gSetTimeout = globalThis.setTimeout;
 const gClearTimeout = globalThis.clearTimeout;
@@ -83,13 +84,6 @@ function clearInterval(id) {
   return gClearInterval(id);
 }
 
-function abortError(signal) {
-  const err = new Error("The operation was aborted");
-  err.name = "AbortError";
-  err.code = "ABORT_ERR";
-  if (signal && signal.reason !== undefined) err.cause = signal.reason;
-  return err;
-}
 
 function checkSignal(options) {
   const signal = options && options.signal;

@@ -2,20 +2,12 @@
 // url.parse/format/resolve API.
 import { parse as qsParse, stringify as qsStringify } from "node:querystring";
 import { resolve as pathResolve } from "node:path";
+import { nodeError, argType } from "node:_errors";
 
 const URL = globalThis.URL;
 const URLSearchParams = globalThis.URLSearchParams;
 
-function nodeError(Base, code, message) {
-  const err = new Base(message);
-  err.code = code;
-  return err;
-}
 
-function argType(name, expected, value) {
-  const got = value === null ? "null" : value === undefined ? "undefined" : typeof value === "object" ? `an instance of ${value.constructor ? value.constructor.name : "Object"}` : `type ${typeof value} (${String(value)})`;
-  return nodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "${name}" argument must be ${expected}. Received ${got}`);
-}
 
 // ---- file URLs -------------------------------------------------------------
 

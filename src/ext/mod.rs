@@ -151,6 +151,7 @@ deno_core::extension!(
   // imports them. `src/worker/module_loader.rs` maps specifiers to these.
   lazy_loaded_esm = [
     dir "runtime-js",
+    "node:_errors" = "node/_errors.js",
     "node:_host" = "node/_host.js",
     "node:assert" = "node/assert.js",
     "node:assert/strict" = "node/assert_strict.js",

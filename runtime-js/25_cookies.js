@@ -172,9 +172,10 @@ Object.defineProperty(Request.prototype, "cookies", {
   configurable: true,
 });
 
-/** `Set-Cookie` values a handler produced through `req.cookies`. */
+/** `Set-Cookie` values a handler produced through `req.cookies` (null when it never looked). */
 export function setCookieHeaders(req) {
-  return cookieMaps.get(req)?.toSetCookieHeaders() ?? [];
+  const map = cookieMaps.get(req);
+  return map === undefined ? null : map.toSetCookieHeaders();
 }
 
 globalThis.Bun.Cookie = Cookie;

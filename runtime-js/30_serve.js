@@ -30,12 +30,98 @@ import { BunFile } from "ext:buntime/10_bun.js";
 import { setCookieHeaders } from "ext:buntime/25_cookies.js";
 
 const { Response, toInnerResponse } = responseMod;
-const { fromInnerRequest, newInnerRequest } = requestMod;
+const { fromInnerRequest, toInnerRequest } = requestMod;
 const { InnerBody } = bodyMod;
 const encoder = new TextEncoder();
 const HOOK_LIMIT_MS = 1000;
-/** Request -> the client's `{ address, family, port }`, for `server.requestIP`. */
-const remotes = new WeakMap();
+
+/**
+ * The inner request behind each served `Request`, in the shape deno_fetch's
+ * `Request` reads (method, headerList, body, url(), urlList, ...). A class
+ * rather than `newInnerRequest`'s object literal: its accessors live on the
+ * prototype instead of being defined again on every request, and the header
+ * list is built only when the app reads a header. It also carries what
+ * `server.requestIP/timeout/upgrade` need, so no side tables are kept.
+ */
+class ServedInner {
+  constructor(id, method, url, flatHeaders, body, remoteAddress, remotePort, upgradable) {
+    this.method = method;
+    this.flatHeaders = flatHeaders;
+    this.headerListInner = null;
+    this.body = body;
+    this.redirectMode = "follow";
+    this.redirectCount = 0;
+    this.urlInner = url;
+    this.urlListInner = null;
+    this.urlListProcessedInner = null;
+    this.clientRid = null;
+    this.blobUrlEntry = null;
+    this.servedId = id;
+    this.remoteAddress = remoteAddress;
+    this.remotePort = remotePort;
+    /** 0: not a WebSocket handshake, 1: one, 2: one the app accepted. */
+    this.handshake = upgradable ? 1 : 0;
+  }
+
+  get headerList() {
+    if (this.headerListInner === null) {
+      const flat = this.flatHeaders;
+      const list = new Array(flat.length >> 1);
+      for (let i = 0; i < flat.length; i += 2) list[i >> 1] = [flat[i], flat[i + 1]];
+      this.headerListInner = list;
+    }
+    return this.headerListInner;
+  }
+
+  set headerList(value) {
+    this.headerListInner = value;
+  }
+
+  get urlList() {
+    if (this.urlListInner === null) {
+      const url = this.urlInner;
+      this.urlListInner = [() => url];
+    }
+    return this.urlListInner;
+  }
+
+  set urlList(value) {
+    this.urlListInner = value;
+  }
+
+  get urlListProcessed() {
+    this.urlListProcessedInner ??= [this.urlInner];
+    return this.urlListProcessedInner;
+  }
+
+  set urlListProcessed(value) {
+    this.urlListProcessedInner = value;
+  }
+
+  url() {
+    return this.urlInner;
+  }
+
+  currentUrl() {
+    const list = this.urlListInner;
+    if (list === null || list.length <= 1) return this.urlInner;
+    const processed = this.urlListProcessed;
+    const last = list.length - 1;
+    if (processed[last] === undefined) processed[last] = list[last]();
+    return processed[last];
+  }
+}
+
+/** The serve loop's facts about `req`, or null for a Request the app made. */
+function servedInner(req) {
+  let inner;
+  try {
+    inner = toInnerRequest(req);
+  } catch {
+    return null;
+  }
+  return inner instanceof ServedInner ? inner : null;
+}
 
 /**
  * A compiled `routes` table in Bun's order: at each path segment a literal
@@ -152,11 +238,9 @@ function fileResponse(file, req) {
 
 /** topic -> Set of ServerWebSocket subscribed to it (this worker's sockets). */
 const topics = new Map();
-/** Requests that are WebSocket handshakes. */
-const handshakes = new WeakSet();
-/** Requests whose handshake the app accepted: their Response is ignored. */
-const upgraded = new WeakSet();
 let openSockets = 0;
+/** Every open ServerWebSocket of this worker, to close them on retirement. */
+const liveSockets = new Set();
 
 function socketBytes(data) {
   if (data instanceof Uint8Array) return data;
@@ -342,8 +426,8 @@ async function runSocket(sid, ws, handlers) {
 }
 
 function upgrade(req, options) {
-  const id = requestIds.get(req);
-  if (id === undefined || !handshakes.has(req) || upgraded.has(req)) return false;
+  const inner = servedInner(req);
+  if (inner === null || inner.handshake !== 1) return false;
   const handlers = current?.websocket;
   if (!handlers) {
     throw new TypeError(
@@ -351,11 +435,12 @@ function upgrade(req, options) {
     );
   }
   const headers = options?.headers ? [...new Headers(options.headers)] : [];
-  const sid = op_buntime_ws_upgrade(id, headers);
+  const sid = op_buntime_ws_upgrade(inner.servedId, headers);
   if (sid === 0) return false;
-  upgraded.add(req);
-  const ws = new ServerWebSocket(sid, options?.data, remotes.get(req)?.address ?? "");
-  runSocket(sid, ws, handlers);
+  inner.handshake = 2;
+  const ws = new ServerWebSocket(sid, options?.data, inner.remoteAddress);
+  liveSockets.add(ws);
+  runSocket(sid, ws, handlers).finally(() => liveSockets.delete(ws));
   return true;
 }
 
@@ -378,10 +463,15 @@ const server = {
   development: false,
   id: "buntime",
   pendingRequests: 0,
-  requestIP: (req) => remotes.get(req) ?? null,
+  requestIP(req) {
+    const inner = servedInner(req);
+    if (inner === null || !inner.remoteAddress) return null;
+    const address = inner.remoteAddress;
+    return { address, family: address.includes(":") ? "IPv6" : "IPv4", port: inner.remotePort };
+  },
   timeout(req, seconds) {
-    const id = requestIds.get(req);
-    if (id !== undefined) op_buntime_set_timeout(id, Math.max(0, Number(seconds) || 0));
+    const inner = servedInner(req);
+    if (inner !== null) op_buntime_set_timeout(inner.servedId, Math.max(0, Number(seconds) || 0));
   },
   upgrade,
   publish: (topic, data, compress) => publish(String(topic), data, compress, null),
@@ -399,8 +489,6 @@ const server = {
   unref() {},
 };
 
-/** Request -> inflight id, for `server.timeout`. */
-const requestIds = new WeakMap();
 let current = null;
 let appModule = null;
 
@@ -517,9 +605,8 @@ async function sendResponse(id, res, req) {
   const headers = [];
   const list = inner.headerList;
   for (let i = 0; i < list.length; i++) headers.push(list[i][0], list[i][1]);
-  if (req !== undefined) {
-    for (const cookie of setCookieHeaders(req)) headers.push("set-cookie", cookie);
-  }
+  const cookies = req === undefined ? null : setCookieHeaders(req);
+  if (cookies !== null) for (const cookie of cookies) headers.push("set-cookie", cookie);
   const body = inner.body;
   if (body === null) return op_buntime_respond_text(id, status, headers, "");
   const source = body.streamOrStatic;
@@ -581,19 +668,12 @@ async function handleRequest(handler, msg, config) {
     if (method === "TRACE" || method === "TRACK" || method === "CONNECT") {
       return op_buntime_respond_error(id, 400, `Bad request: method ${method} is not supported`);
     }
-    // Built from deno_fetch's inner request, as Deno.serve does: the head
-    // came from hyper already parsed and valid, so the Request constructor's
+    // Built from an inner request, as Deno.serve does: the head came from
+    // hyper already parsed and valid, so the Request constructor's
     // re-validation of every header is skipped.
-    const headerList = [];
-    for (let i = 0; i < flatHeaders.length; i += 2) headerList.push([flatHeaders[i], flatHeaders[i + 1]]);
     const body = hasBody && method !== "GET" && method !== "HEAD" ? new InnerBody(requestBody(id)) : null;
-    const req = fromInnerRequest(newInnerRequest(method, url, () => headerList, body, false), "request");
-    requestIds.set(req, id);
-    if (upgradable) handshakes.add(req);
-    if (remoteAddress) {
-      const family = remoteAddress.includes(":") ? "IPv6" : "IPv4";
-      remotes.set(req, { address: remoteAddress, family, port: remotePort });
-    }
+    const inner = new ServedInner(id, method, url, flatHeaders, body, remoteAddress, remotePort, upgradable);
+    const req = fromInnerRequest(inner, "request");
     let res;
     try {
       res = await handler.dispatch(req, pathname);
@@ -603,7 +683,7 @@ async function handleRequest(handler, msg, config) {
       res = await handler.onError(err);
     }
     // An accepted handshake was answered by the upgrade itself.
-    if (upgraded.has(req)) return;
+    if (inner.handshake === 2) return;
     await sendResponse(id, res, req);
   } catch (err) {
     console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
@@ -656,6 +736,11 @@ export async function serve(handler, config) {
     if (msg[0] === 2) break;
     if (msg[0] === 1) {
       runHook("onIdle", handler?.onIdle);
+      continue;
+    }
+    if (msg[0] === 3) {
+      // Retired for good: clients should reconnect (to the new code).
+      for (const ws of liveSockets) ws.close(1001, "Going away");
       continue;
     }
     inFlight++;

@@ -30,6 +30,9 @@ pub struct AppConfig {
   pub idle_timeout: Duration,
   pub max_requests: u64,
   pub low_memory: bool,
+  /// Isolates an app may run at once when one is saturated (ignored with
+  /// `ttl: 0`); at most the number of cores.
+  pub instances: usize,
   /// Proxy rules as written; the proxy module validates them.
   pub proxy: Option<Value>,
   /// Variables the app sees in `Bun.env` / `process.env`.
@@ -46,6 +49,7 @@ impl Default for AppConfig {
       idle_timeout: Duration::from_secs(60),
       max_requests: 1000,
       low_memory: false,
+      instances: 1,
       proxy: None,
       env: BTreeMap::new(),
     }
@@ -113,6 +117,15 @@ fn from_object(file: &'static str, object: &Map<String, Value>) -> Result<AppCon
           ))
         })?;
       }
+      "instances" => {
+        let n = value.as_u64().filter(|n| *n >= 1).ok_or_else(|| {
+          err(format!(
+            "\"instances\" must be a whole number ≥ 1, got {value}"
+          ))
+        })?;
+        // More isolates than cores only adds contention.
+        config.instances = (n as usize).min(cores());
+      }
       "lowMemory" => {
         config.low_memory = value
           .as_bool()
@@ -145,6 +158,11 @@ fn from_object(file: &'static str, object: &Map<String, Value>) -> Result<AppCon
     }
   }
   Ok(config)
+}
+
+/// Cores this process may use: the ceiling of `instances`.
+pub fn cores() -> usize {
+  std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn read_json(dir: &Path, file: &str) -> Result<Option<Value>, ConfigError> {

@@ -1,10 +1,10 @@
 //! Request and pool figures for `/_/metrics`, `/_/stats`, `/_/sse` and the
 //! Prometheus exposition.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -18,21 +18,27 @@ const BUCKETS: [f64; 11] = [
 /// `avgResponseTimeMs` covers this many recent requests.
 const RECENT: usize = 100;
 
-#[derive(Default, Clone)]
-struct AppFigures {
-  requests: u64,
+/// One app's counters. Atomics only: recording a request takes no lock
+/// shared with other apps or workers.
+#[derive(Default)]
+pub struct AppFigures {
+  requests: AtomicU64,
   /// Per status class: 2xx … 5xx (index 0 = 1xx).
-  by_class: [u64; 5],
-  /// Cumulative counts per bucket, plus the sum of seconds.
-  buckets: [u64; BUCKETS.len()],
-  seconds: f64,
+  by_class: [AtomicU64; 5],
+  /// Cumulative counts per bucket.
+  buckets: [AtomicU64; BUCKETS.len()],
+  micros: AtomicU64,
 }
 
 pub struct Metrics {
   started: Instant,
   total_requests: AtomicU64,
-  recent: Mutex<VecDeque<f64>>,
-  apps: Mutex<HashMap<String, AppFigures>>,
+  /// Latencies of the last [`RECENT`] requests in microseconds, a ring
+  /// indexed by `total_requests`.
+  recent: [AtomicU64; RECENT],
+  /// Written once per app; requests go through the `Arc` a loaded app
+  /// keeps (see [`Metrics::app`]).
+  apps: RwLock<HashMap<String, Arc<AppFigures>>>,
 }
 
 impl Default for Metrics {
@@ -40,8 +46,8 @@ impl Default for Metrics {
     Self {
       started: Instant::now(),
       total_requests: AtomicU64::new(0),
-      recent: Mutex::new(VecDeque::with_capacity(RECENT)),
-      apps: Mutex::new(HashMap::new()),
+      recent: std::array::from_fn(|_| AtomicU64::new(0)),
+      apps: RwLock::new(HashMap::new()),
     }
   }
 }
@@ -60,26 +66,36 @@ pub fn rss_bytes() -> u64 {
 impl Metrics {
   /// One answered app request (`key` = `name@version`).
   pub fn record(&self, key: &str, status: u16, elapsed: Duration) {
-    self.total_requests.fetch_add(1, Ordering::Relaxed);
-    let seconds = elapsed.as_secs_f64();
-    {
-      let mut recent = self.recent.lock().unwrap();
-      if recent.len() == RECENT {
-        recent.pop_front();
-      }
-      recent.push_back(seconds * 1e3);
+    self.record_for(&self.app(key), status, elapsed);
+  }
+
+  /// The counters of app `key`, made on first use.
+  pub fn app(&self, key: &str) -> Arc<AppFigures> {
+    if let Some(figures) = self.apps.read().unwrap().get(key) {
+      return figures.clone();
     }
-    let mut apps = self.apps.lock().unwrap();
-    let figures = match apps.get_mut(key) {
-      Some(figures) => figures,
-      None => apps.entry(key.to_string()).or_default(),
-    };
-    figures.requests += 1;
-    figures.by_class[(status / 100).clamp(1, 5) as usize - 1] += 1;
-    figures.seconds += seconds;
-    for (i, bound) in BUCKETS.iter().enumerate() {
-      if seconds <= *bound {
-        figures.buckets[i] += 1;
+    self
+      .apps
+      .write()
+      .unwrap()
+      .entry(key.to_string())
+      .or_default()
+      .clone()
+  }
+
+  /// One answered request of the app whose counters are `figures`.
+  pub fn record_for(&self, figures: &AppFigures, status: u16, elapsed: Duration) {
+    let n = self.total_requests.fetch_add(1, Ordering::Relaxed);
+    let micros = elapsed.as_micros().min(u64::MAX as u128) as u64;
+    self.recent[(n % RECENT as u64) as usize].store(micros, Ordering::Relaxed);
+    figures.requests.fetch_add(1, Ordering::Relaxed);
+    figures.by_class[(status / 100).clamp(1, 5) as usize - 1].fetch_add(1, Ordering::Relaxed);
+    figures.micros.fetch_add(micros, Ordering::Relaxed);
+    let seconds = elapsed.as_secs_f64();
+    // Cumulative: the first bucket that holds it and every one above.
+    if let Some(first) = BUCKETS.iter().position(|bound| seconds <= *bound) {
+      for bucket in &figures.buckets[first..] {
+        bucket.fetch_add(1, Ordering::Relaxed);
       }
     }
   }
@@ -92,11 +108,15 @@ impl Metrics {
   pub fn pool_json(&self, pool: &PoolStats) -> Value {
     let total = self.total_requests.load(Ordering::Relaxed);
     let uptime = self.uptime();
-    let recent = self.recent.lock().unwrap();
-    let avg = if recent.is_empty() {
+    let filled = (total as usize).min(RECENT);
+    let avg = if filled == 0 {
       0.0
     } else {
-      recent.iter().sum::<f64>() / recent.len() as f64
+      let sum: u64 = self.recent[..filled]
+        .iter()
+        .map(|v| v.load(Ordering::Relaxed))
+        .sum();
+      sum as f64 / 1e3 / filled as f64
     };
     let lookups = pool.hits + pool.misses;
     let hit_rate = if lookups == 0 {
@@ -207,7 +227,7 @@ impl Metrics {
       rss_bytes() as f64,
     );
 
-    let apps = self.apps.lock().unwrap().clone();
+    let apps = self.apps.read().unwrap().clone();
     let mut keys: Vec<&String> = apps.keys().collect();
     keys.sort();
     let _ = writeln!(
@@ -217,7 +237,8 @@ impl Metrics {
     let _ = writeln!(out, "# TYPE buntime_app_requests_total counter");
     for key in &keys {
       for (i, count) in apps[*key].by_class.iter().enumerate() {
-        if *count > 0 {
+        let count = count.load(Ordering::Relaxed);
+        if count > 0 {
           let _ = writeln!(
             out,
             "buntime_app_requests_total{{app=\"{}\",class=\"{}xx\"}} {count}",
@@ -235,7 +256,8 @@ impl Metrics {
     for key in &keys {
       let figures = &apps[*key];
       let app = escape(key);
-      for (bound, count) in BUCKETS.iter().zip(figures.buckets) {
+      for (bound, count) in BUCKETS.iter().zip(&figures.buckets) {
+        let count = count.load(Ordering::Relaxed);
         let _ = writeln!(
           out,
           "buntime_app_request_duration_seconds_bucket{{app=\"{app}\",le=\"{bound}\"}} {count}"
@@ -244,17 +266,17 @@ impl Metrics {
       let _ = writeln!(
         out,
         "buntime_app_request_duration_seconds_bucket{{app=\"{app}\",le=\"+Inf\"}} {}",
-        figures.requests
+        figures.requests.load(Ordering::Relaxed)
       );
       let _ = writeln!(
         out,
         "buntime_app_request_duration_seconds_sum{{app=\"{app}\"}} {}",
-        figures.seconds
+        figures.micros.load(Ordering::Relaxed) as f64 / 1e6
       );
       let _ = writeln!(
         out,
         "buntime_app_request_duration_seconds_count{{app=\"{app}\"}} {}",
-        figures.requests
+        figures.requests.load(Ordering::Relaxed)
       );
     }
     out

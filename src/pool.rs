@@ -66,21 +66,28 @@ impl PooledWorker {
   /// Whether the next request may still go to this worker. One holding
   /// open WebSockets stays its app's worker past `ttl`, `idleTimeout` and
   /// `maxRequests`, so `publish` reaches every socket of the app.
-  fn reusable(&self, now: Instant, config: &AppConfig) -> bool {
+  fn reusable(&self, now: Instant, config: &AppConfig, socket_cap: Option<Duration>) -> bool {
     if self.handle.is_closed() || self.config != *config {
       return false;
     }
     if self.control().open_sockets() > 0 {
-      return true;
+      return !self.past_socket_cap(now, socket_cap);
     }
     now.duration_since(self.handle.started_at) < self.config.ttl
       && self.idle_for(now) < self.config.idle_timeout
       && self.requests.load(Ordering::Relaxed) < self.config.max_requests
   }
 
+  /// Holds sockets and is older than the hard cap on such workers.
+  fn past_socket_cap(&self, now: Instant, cap: Option<Duration>) -> bool {
+    cap.is_some_and(|cap| now.duration_since(self.handle.started_at) >= cap)
+      && self.control().open_sockets() > 0
+  }
+
   /// Whether the sweeper should retire it now.
-  fn expired(&self, now: Instant) -> bool {
+  fn expired(&self, now: Instant, socket_cap: Option<Duration>) -> bool {
     self.handle.is_closed()
+      || self.past_socket_cap(now, socket_cap)
       || (!self.is_busy()
         && (now.duration_since(self.handle.started_at) >= self.config.ttl
           || self.idle_for(now) >= self.config.idle_timeout
@@ -178,6 +185,16 @@ impl Standbys {
   }
 }
 
+/// The pool key of an app's `index`th instance: `name@version` for the
+/// first, `name@version#2` for the second, and so on.
+fn instance_key(key: &str, index: usize) -> std::borrow::Cow<'_, str> {
+  if index == 0 {
+    std::borrow::Cow::Borrowed(key)
+  } else {
+    std::borrow::Cow::Owned(format!("{key}#{}", index + 1))
+  }
+}
+
 /// How big the pool may grow.
 pub struct PoolOptions {
   /// Most pooled workers.
@@ -189,11 +206,14 @@ pub struct PoolOptions {
   /// Sum of the heap limits of pooled workers may not exceed this (0 = no
   /// budget): a cap on the memory all isolates together may use.
   pub heap_budget_bytes: usize,
+  /// Most a worker holding WebSockets may live (`None`: no cap).
+  pub socket_max_age: Option<Duration>,
 }
 
 pub struct Pool {
   max_size: usize,
   heap_budget_bytes: usize,
+  socket_max_age: Option<Duration>,
   workers: Mutex<HashMap<String, Arc<PooledWorker>>>,
   standbys: Standbys,
   slot_freed: Notify,
@@ -205,6 +225,7 @@ impl Pool {
     Arc::new(Self {
       max_size: options.max_size,
       heap_budget_bytes: options.heap_budget_bytes,
+      socket_max_age: options.socket_max_age,
       workers: Mutex::new(HashMap::new()),
       standbys: Standbys {
         target: options.standbys,
@@ -256,6 +277,13 @@ impl Pool {
     job: RequestJob,
     wait: Duration,
   ) -> Result<Dispatched, PoolError> {
+    // WebSockets all live in an app's first instance, so `publish` reaches
+    // every socket of the app.
+    let instances = if job.upgradable {
+      1
+    } else {
+      config.instances.max(1)
+    };
     let message = WorkerMessage::Request(Box::new(job));
     if config.ttl.is_zero() {
       // One isolate, one request: dropping the handle closes the inbox
@@ -268,7 +296,7 @@ impl Pool {
     let mut message = message;
     loop {
       let freed = self.slot_freed.notified();
-      match self.try_dispatch(spec, config, message)? {
+      match self.try_dispatch(spec, config, instances, message)? {
         Ok(guard) => return Ok(Dispatched::Pooled(guard)),
         Err(returned) => message = returned,
       }
@@ -282,32 +310,60 @@ impl Pool {
   }
 
   /// `Ok(Err(message))` when every slot is taken by a busy worker.
+  ///
+  /// With several `instances` the request goes to the least loaded one; a
+  /// new instance starts only when every running one is serving.
   #[allow(clippy::type_complexity)]
   fn try_dispatch(
     self: &Arc<Self>,
     spec: &Arc<WorkerSpec>,
     config: &AppConfig,
+    instances: usize,
     mut message: WorkerMessage,
   ) -> Result<Result<InFlightGuard, WorkerMessage>, PoolError> {
     let now = Instant::now();
     let mut workers = self.workers.lock().unwrap();
-    if let Some(worker) = workers
-      .get(&spec.key)
-      .filter(|w| w.reusable(now, config))
-      .cloned()
-    {
-      let guard = self.enter(&worker);
-      match worker.handle.send(message) {
-        Ok(()) => {
-          self.counters.hits.fetch_add(1, Ordering::Relaxed);
-          return Ok(Ok(guard));
+    // The least loaded usable instance, and the first instance slot
+    // without a usable worker (where a new one would go).
+    let mut least: Option<(usize, &Arc<PooledWorker>)> = None;
+    let mut vacant: Option<usize> = None;
+    for index in 0..instances {
+      let key = instance_key(&spec.key, index);
+      let usable = |w: &&Arc<PooledWorker>| w.reusable(now, config, self.socket_max_age);
+      match workers.get(key.as_ref()).filter(usable) {
+        Some(worker) => {
+          let load = worker.in_flight.load(Ordering::Acquire);
+          if least.is_none_or(|(_, l)| load < l.in_flight.load(Ordering::Acquire)) {
+            least = Some((index, worker));
+          }
         }
-        // It stopped just now: replace it below.
-        Err(returned) => message = returned,
+        None if vacant.is_none() => vacant = Some(index),
+        None => {}
       }
     }
+    let least = least.map(|(index, worker)| (index, worker.clone()));
+    let send = |worker: &Arc<PooledWorker>, message| {
+      let guard = self.enter(worker);
+      worker.handle.send(message).map(|()| {
+        self.counters.hits.fetch_add(1, Ordering::Relaxed);
+        guard
+      })
+    };
+    let mut slot = vacant;
+    if let Some((index, worker)) = &least {
+      let saturated = worker.in_flight.load(Ordering::Acquire) > 0;
+      if !saturated || vacant.is_none() {
+        match send(worker, message) {
+          Ok(guard) => return Ok(Ok(guard)),
+          // It stopped just now: replace it below.
+          Err(returned) => message = returned,
+        }
+        slot = Some(*index);
+      }
+    }
+    let key = instance_key(&spec.key, slot.unwrap_or(0)).into_owned();
     // Retire the old one (its in-flight requests finish), then make room.
-    workers.remove(&spec.key);
+    workers.remove(&key);
     let over_budget = |workers: &HashMap<String, Arc<PooledWorker>>| {
       let reserved: usize = workers.values().map(|w| w.heap_limit_bytes).sum();
       self.heap_budget_bytes > 0 && reserved + spec.heap_limit_bytes > self.heap_budget_bytes
@@ -319,6 +375,10 @@ impl Pool {
         .min_by_key(|(_, w)| *w.last_used.lock().unwrap())
         .map(|(key, _)| key.clone());
       let Some(lru) = lru else {
+        // No room for another instance: share a running one.
+        if let Some((_, worker)) = least.as_ref().filter(|(index, _)| Some(*index) != slot) {
+          return Ok(send(worker, message));
+        }
         return Ok(Err(message));
       };
       workers.remove(&lru);
@@ -331,7 +391,7 @@ impl Pool {
       spec.heap_limit_bytes,
     ));
     let guard = self.enter(&worker);
-    workers.insert(spec.key.clone(), worker);
+    workers.insert(key, worker);
     Ok(Ok(guard))
   }
 
@@ -352,10 +412,13 @@ impl Pool {
     let mut workers = self.workers.lock().unwrap();
     let before = workers.len();
     workers.retain(|key, worker| {
-      if !worker.expired(now) {
+      if !worker.expired(now, self.socket_max_age) {
         return true;
       }
-      if !worker.handle.is_closed() && worker.idle_for(now) >= worker.config.idle_timeout {
+      if worker.past_socket_cap(now, self.socket_max_age) {
+        tracing::info!(app = %key, "worker held WebSockets past WS_WORKER_MAX_AGE: closing them");
+        let _ = worker.handle.send(WorkerMessage::GoingAway);
+      } else if !worker.handle.is_closed() && worker.idle_for(now) >= worker.config.idle_timeout {
         let _ = worker.handle.send(WorkerMessage::Idle);
       }
       tracing::debug!(app = %key, "worker retired");
@@ -368,16 +431,13 @@ impl Pool {
 
   /// Stops a worker stuck in synchronous JavaScript and forgets it, so the
   /// next request gets a fresh one.
-  pub fn kill(&self, key: &str, control: &Arc<WorkerControl>) {
+  pub fn kill(&self, control: &Arc<WorkerControl>) {
     control.terminate();
-    let mut workers = self.workers.lock().unwrap();
-    if workers
-      .get(key)
-      .is_some_and(|w| Arc::ptr_eq(w.control(), control))
-    {
-      workers.remove(key);
-    }
-    drop(workers);
+    self
+      .workers
+      .lock()
+      .unwrap()
+      .retain(|_, w| !Arc::ptr_eq(w.control(), control));
     self.slot_freed.notify_waiters();
   }
 
@@ -385,18 +445,23 @@ impl Pool {
   /// requests finish on the old code, the next request loads the new.
   pub fn retire_app(&self, name: &str) {
     let prefix = format!("{name}@");
-    self
-      .workers
-      .lock()
-      .unwrap()
-      .retain(|key, _| !key.starts_with(&prefix));
+    self.workers.lock().unwrap().retain(|key, worker| {
+      let keep = !key.starts_with(&prefix);
+      if !keep {
+        // Its WebSocket clients reconnect to the new code.
+        let _ = worker.handle.send(WorkerMessage::GoingAway);
+      }
+      keep
+    });
     self.slot_freed.notify_waiters();
   }
 
   /// Retires every worker (shutdown): in-flight requests finish, then each
   /// app's `onTerminate()` runs.
   pub fn retire_all(&self) {
-    self.workers.lock().unwrap().clear();
+    for (_, worker) in self.workers.lock().unwrap().drain() {
+      let _ = worker.handle.send(WorkerMessage::GoingAway);
+    }
     self.standbys.ready.lock().unwrap().clear();
   }
 

@@ -24,12 +24,12 @@ use tokio_stream::wrappers::ReceiverStream;
 use crate::app_config::{self, AppConfig, ConfigError, EntryKind};
 use crate::app_socket;
 use crate::deployments::UploadLimits;
-use crate::ext::protocol::{Reply, RequestJob, ResponseBody, ResponseHead};
+use crate::ext::protocol::{Deadline, Reply, RequestJob, ResponseBody, ResponseHead};
 use crate::html_base::inject_base;
 use crate::http_error::json_error;
 use crate::internal;
 use crate::limits::{LimitedBody, ReadTimeoutBody, Tripped};
-use crate::metrics::Metrics;
+use crate::metrics::{AppFigures, Metrics};
 use crate::pool::{Dispatched, Pool, PoolError, PoolOptions};
 use crate::proxy::{self, ProxyRules};
 use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
@@ -44,6 +44,8 @@ struct LoadedApp {
   config: AppConfig,
   proxy: Option<ProxyRules>,
   entry: Option<Arc<WorkerSpec>>,
+  /// Its request counters, kept here so recording takes no shared lock.
+  figures: Arc<AppFigures>,
 }
 
 type LoadedConfig = Result<LoadedApp, ConfigError>;
@@ -118,6 +120,8 @@ impl AppState {
         standbys: settings.prestart_workers as usize,
         heap_limit_bytes: (settings.worker_heap_mb as usize) << 20,
         heap_budget_bytes: (settings.total_heap_mb as usize) << 20,
+        socket_max_age: (settings.ws_worker_max_age > 0)
+          .then(|| Duration::from_secs(settings.ws_worker_max_age)),
       }),
       configs: Cache::new(1024),
       watcher: std::sync::Mutex::new(None),
@@ -152,6 +156,7 @@ impl AppState {
           config,
           proxy,
           entry: None,
+          figures: self.metrics.app(&app.key()),
         });
       }
       Err(err) => return Err(err),
@@ -168,6 +173,7 @@ impl AppState {
     Ok(LoadedApp {
       config,
       proxy,
+      figures: self.metrics.app(&spec.key),
       entry: Some(spec),
     })
   }
@@ -299,7 +305,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
           }
         };
         let _ = tcp.set_nodelay(true);
-        let service = connection_service(app.clone(), remote, body_idle);
+        let service = connection_service(app.clone(), state.clone(), remote, body_idle);
         let conn = builder
           .serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(tcp), service)
           .into_owned();
@@ -359,6 +365,7 @@ fn connection_builder(settings: &Settings) -> ConnBuilder {
 /// address (`ConnectInfo`) and guards each request body against stalling.
 fn connection_service(
   app: Router,
+  state: Arc<AppState>,
   remote: SocketAddr,
   body_idle: Duration,
 ) -> impl hyper::service::Service<
@@ -369,12 +376,20 @@ fn connection_service(
 > + Clone {
   hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
     let app = app.clone();
+    let state = state.clone();
     async move {
       let stalled = Tripped::default();
       let mut request =
         request.map(|body| Body::new(ReadTimeoutBody::new(body, body_idle, stalled.clone())));
       request.extensions_mut().insert(ConnectInfo(remote));
-      let Ok(response) = tower::ServiceExt::oneshot(app, request).await;
+      // App requests skip the router (it only holds `/_/…` routes).
+      let path = request.uri().path();
+      let response = if path == "/_" || path.starts_with("/_/") {
+        let Ok(response) = tower::ServiceExt::oneshot(app, request).await;
+        response
+      } else {
+        handle(State(state), request).await
+      };
       if stalled.is_set() {
         return Ok(closing(json_error(
           StatusCode::REQUEST_TIMEOUT,
@@ -509,6 +524,7 @@ async fn run_app(
     config,
     proxy,
     entry,
+    figures,
   } = match loaded.as_ref() {
     Ok(loaded) => loaded,
     Err(err) => {
@@ -531,7 +547,7 @@ async fn run_app(
     let response = proxy::forward(rule, url, request, client, config.timeout).await;
     state
       .metrics
-      .record(&app.key(), response.status().as_u16(), started.elapsed());
+      .record_for(figures, response.status().as_u16(), started.elapsed());
     return response;
   }
   let Some(spec) = entry else {
@@ -592,7 +608,7 @@ async fn run_app(
   let is_head = parts.method == http::Method::HEAD;
   let timeout = config.timeout;
   let started = Instant::now();
-  let (deadline_tx, deadline_rx) = tokio::sync::watch::channel(Some(started + timeout));
+  let deadline = Deadline::new(Some(started + timeout));
   let job = RequestJob {
     method: parts.method,
     url,
@@ -600,7 +616,7 @@ async fn run_app(
     remote,
     body,
     reply: reply_tx,
-    deadline: deadline_tx,
+    deadline: deadline.clone(),
     upgradable: upgrade.is_some(),
   };
 
@@ -621,7 +637,7 @@ async fn run_app(
       );
     }
   };
-  let response = match wait_for_reply(reply_rx, deadline_rx).await {
+  let response = match wait_for_reply(reply_rx, &deadline).await {
     Err(_) => {
       check_stuck(state, key, &dispatched);
       json_error(
@@ -659,7 +675,7 @@ async fn run_app(
   };
   state
     .metrics
-    .record(key, response.status().as_u16(), started.elapsed());
+    .record_for(figures, response.status().as_u16(), started.elapsed());
   response
 }
 
@@ -667,32 +683,25 @@ async fn run_app(
 /// may move with `server.timeout`) passes.
 async fn wait_for_reply(
   mut reply_rx: oneshot::Receiver<Reply>,
-  mut deadline_rx: tokio::sync::watch::Receiver<Option<Instant>>,
+  deadline: &Deadline,
 ) -> Result<Result<Reply, oneshot::error::RecvError>, ()> {
-  let mut watching = true;
   loop {
-    let deadline = *deadline_rx.borrow_and_update();
+    let at = deadline.get();
     let expiry = async {
-      match deadline {
+      match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
         None => std::future::pending().await,
       }
     };
-    let changed = async {
-      if watching {
-        deadline_rx.changed().await
-      } else {
-        std::future::pending().await
-      }
-    };
     tokio::select! {
       reply = &mut reply_rx => return Ok(reply),
-      () = expiry => return Err(()),
-      changed = changed => {
-        // The worker dropped the sender (request answered or worker gone):
-        // the deadline is final.
-        watching = changed.is_ok();
+      () = expiry => {
+        // Moved later meanwhile: wait on.
+        if deadline.get() == at {
+          return Err(());
+        }
       }
+      () = deadline.moved() => {}
     }
   }
 }
@@ -707,7 +716,7 @@ fn check_stuck(state: &AppState, key: &str, dispatched: &Dispatched) {
   tokio::spawn(async move {
     if control.is_stuck(STUCK_GRACE).await {
       tracing::warn!(app = %key, "worker stuck in synchronous code: terminating it");
-      pool.kill(&key, &control);
+      pool.kill(&control);
     }
   });
 }

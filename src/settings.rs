@@ -120,6 +120,13 @@ pub struct Settings {
   #[arg(long, env = "WS_IDLE_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
   pub ws_idle_timeout: u64,
 
+  /// Hard cap, in seconds, on the life of a worker that holds open
+  /// WebSockets (such a worker outlives `ttl`, `idleTimeout` and LRU until
+  /// its sockets close); past it they are closed with 1001 and the worker
+  /// retires. 0 = no cap.
+  #[arg(long, env = "WS_WORKER_MAX_AGE", default_value_t = 86_400)]
+  pub ws_worker_max_age: u64,
+
   /// Seconds a client has to send a request's headers (slowloris); then
   /// the connection is closed.
   #[arg(long, env = "HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]

@@ -51,7 +51,7 @@ struct Slot {
   body: Option<RequestBody>,
   reply: Option<oneshot::Sender<Reply>>,
   stream: Option<mpsc::Sender<Bytes>>,
-  deadline: Option<tokio::sync::watch::Sender<Option<std::time::Instant>>>,
+  deadline: Option<std::sync::Arc<super::protocol::Deadline>>,
   upgradable: bool,
 }
 
@@ -103,7 +103,7 @@ impl InFlight {
 /// array (a struct would create its key strings every time):
 /// `[kind, id, method, url, headers (flat name, value, ...), hasBody,
 /// remoteAddress, remotePort, upgradable]`, kind 0 = request, 1 = idle,
-/// 2 = closed.
+/// 2 = closed, 3 = going away.
 #[derive(Serialize)]
 pub struct IncomingMessage(
   u8,
@@ -143,6 +143,7 @@ pub async fn op_buntime_next_message(
   let job = match message {
     None => return Ok(IncomingMessage::bare(2)),
     Some(WorkerMessage::Idle) => return Ok(IncomingMessage::bare(1)),
+    Some(WorkerMessage::GoingAway) => return Ok(IncomingMessage::bare(3)),
     Some(WorkerMessage::Request(job)) => *job,
   };
   let mut state = state.borrow_mut();
@@ -193,7 +194,7 @@ pub fn op_buntime_set_timeout(state: &mut OpState, #[smi] id: u32, seconds: f64)
   if let Some(deadline) = &slot.deadline {
     let limit = (seconds > 0.0)
       .then(|| std::time::Instant::now() + std::time::Duration::from_secs_f64(seconds.min(1e9)));
-    deadline.send_replace(limit);
+    deadline.set(limit);
   }
 }
 

@@ -20,6 +20,9 @@ pub enum WorkerMessage {
   Request(Box<RequestJob>),
   /// The worker crossed its idle threshold: run the app's `onIdle()`.
   Idle,
+  /// The worker is being retired for good (shutdown, new code, or it held
+  /// sockets past `WS_WORKER_MAX_AGE`): close its WebSockets with 1001.
+  GoingAway,
 }
 
 pub struct RequestJob {
@@ -32,11 +35,43 @@ pub struct RequestJob {
   /// `None` when the request has no body (GET, or an empty POST).
   pub body: Option<RequestBody>,
   pub reply: oneshot::Sender<Reply>,
-  /// When the front end gives up waiting for the reply (`None`: never);
-  /// the app moves it with `server.timeout(req, seconds)`.
-  pub deadline: tokio::sync::watch::Sender<Option<std::time::Instant>>,
+  /// When the front end gives up waiting for the reply; the app moves it
+  /// with `server.timeout(req, seconds)`.
+  pub deadline: std::sync::Arc<Deadline>,
   /// A WebSocket handshake the app may accept with `server.upgrade(req)`.
   pub upgradable: bool,
+}
+
+/// A request's deadline, shared by the front end (which waits for it) and
+/// the worker (which may move it). Cheaper per request than a watch channel.
+pub struct Deadline {
+  at: std::sync::Mutex<Option<std::time::Instant>>,
+  moved: tokio::sync::Notify,
+}
+
+impl Deadline {
+  pub fn new(at: Option<std::time::Instant>) -> std::sync::Arc<Self> {
+    std::sync::Arc::new(Self {
+      at: std::sync::Mutex::new(at),
+      moved: tokio::sync::Notify::new(),
+    })
+  }
+
+  /// `None`: no limit.
+  pub fn get(&self) -> Option<std::time::Instant> {
+    *self.at.lock().unwrap()
+  }
+
+  pub fn set(&self, at: Option<std::time::Instant>) {
+    *self.at.lock().unwrap() = at;
+    // Stores a permit if the front end is not waiting yet.
+    self.moved.notify_one();
+  }
+
+  /// Resolves after the next `set`.
+  pub async fn moved(&self) {
+    self.moved.notified().await;
+  }
 }
 
 pub enum Reply {

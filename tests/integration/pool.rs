@@ -472,3 +472,57 @@ export default {
   // reported, not asserted.
   eprintln!("after going idle: lowMemory {lean:.1} MB, ordinary {plain:.1} MB");
 }
+
+#[tokio::test]
+async fn a_saturated_app_gets_more_instances() {
+  let apps = Apps::new();
+  apps.js(
+    "par/1.0.0",
+    r#"const id = Math.random().toString(36).slice(2);
+export default {
+  async fetch(req) {
+    const path = new URL(req.url).pathname;
+    if (path === "/block") { const end = Date.now() + 1500; while (Date.now() < end) {} }
+    return new Response(id);
+  },
+};"#,
+  );
+  apps
+    .file(
+      "par/1.0.0/worker.config.json",
+      r#"{ "ttl": 60, "instances": 2 }"#,
+    )
+    .js("bad/1.0.0", COUNTER)
+    .file(
+      "bad/1.0.0/worker.config.json",
+      r#"{ "ttl": 60, "instances": 0 }"#,
+    );
+  let server = Server::start(&apps);
+  let first = server.get("/par/").await.body;
+  // An idle instance takes the next request: no second isolate yet.
+  assert_eq!(server.get("/par/").await.body, first);
+  let blocked = tokio::spawn({
+    let (client, url) = (server.client.clone(), server.url("/par/block"));
+    async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+  });
+  tokio::time::sleep(Duration::from_millis(300)).await;
+  // The first isolate is stuck in synchronous code; with 2 cores a second
+  // instance answers meanwhile (with one core `instances` is capped at 1).
+  let two_cores = std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2;
+  if two_cores {
+    let other = server.get("/par/").await.body;
+    assert!(
+      !blocked.is_finished(),
+      "answered only after the blocking request"
+    );
+    assert_ne!(other, first, "the same isolate answered");
+    let stats = server.get("/_/stats").await.json();
+    let workers = stats["workers"].as_object().unwrap();
+    assert!(workers.contains_key("par@1.0.0"), "{stats}");
+    assert!(workers.contains_key("par@1.0.0#2"), "{stats}");
+  }
+  assert_eq!(blocked.await.unwrap(), first);
+  let bad = server.get("/bad/").await;
+  assert_eq!(bad.status, 500, "{}", bad.body);
+  assert!(bad.error().contains("\"instances\""), "{}", bad.body);
+}

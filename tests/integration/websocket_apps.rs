@@ -214,3 +214,61 @@ export default {
   socket.send(Message::text("again")).await.unwrap();
   assert_eq!(next_text(&mut socket).await, "4:again");
 }
+
+async fn next_close(socket: &mut Client) -> Option<CloseFrame> {
+  loop {
+    let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+      .await
+      .expect("a close within 10 s");
+    match message {
+      Some(Ok(Message::Close(frame))) => return frame,
+      Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+      other => panic!("expected a close frame, got {other:?}"),
+    }
+  }
+}
+
+const ECHO: &str = r#"const id = Math.random().toString(36).slice(2);
+export default {
+  fetch(req, server) {
+    if (server.upgrade(req, { headers: { "x-chat": "yes" } })) return;
+    return new Response(id);
+  },
+  websocket: { message(ws, msg) { ws.send(`${id}:${msg}`); } },
+};"#;
+
+#[tokio::test]
+async fn retired_workers_close_their_sockets_with_1001() {
+  let apps = Apps::new();
+  apps
+    .js("echo/1.0.0", ECHO)
+    .file("echo/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  // New code on disk: the old worker's clients are told to reconnect.
+  let server = Server::start(&apps);
+  let mut socket = connect(&server, "/echo").await;
+  socket.send(Message::text("hi")).await.unwrap();
+  let first = next_text(&mut socket).await;
+  apps.js("echo/1.0.0", &ECHO.replace("${id}:", "v2 ${id}:"));
+  let frame = next_close(&mut socket).await.expect("a close code");
+  assert_eq!(frame.code, CloseCode::Away);
+  let mut again = connect(&server, "/echo").await;
+  again.send(Message::text("hi")).await.unwrap();
+  let second = next_text(&mut again).await;
+  assert!(second.starts_with("v2 "), "{first} then {second}");
+  drop(server);
+
+  // The hard cap on a worker that holds sockets.
+  let server = Server::start_with(&apps, &[("WS_WORKER_MAX_AGE", "1")]);
+  let mut socket = connect(&server, "/echo").await;
+  socket.send(Message::text("hi")).await.unwrap();
+  let held = next_text(&mut socket).await;
+  let frame = next_close(&mut socket).await.expect("a close code");
+  assert_eq!(frame.code, CloseCode::Away);
+  assert_eq!(frame.reason, "Going away");
+  // The next request gets a new worker.
+  let answer = server.get("/echo").await.body;
+  assert!(
+    !held.starts_with(&format!("v2 {answer}:")),
+    "{held} / {answer}"
+  );
+}

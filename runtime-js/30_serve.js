@@ -18,7 +18,7 @@ import {
   op_buntime_ws_close,
   op_buntime_ws_control,
   op_buntime_ws_forget,
-  op_buntime_ws_next,
+  op_buntime_ws_events,
   op_buntime_ws_send_binary,
   op_buntime_ws_send_text,
   op_buntime_ws_upgrade,
@@ -239,8 +239,6 @@ function fileResponse(file, req) {
 /** topic -> Set of ServerWebSocket subscribed to it (this worker's sockets). */
 const topics = new Map();
 let openSockets = 0;
-/** Every open ServerWebSocket of this worker, to close them on retirement. */
-const liveSockets = new Set();
 
 function socketBytes(data) {
   if (data instanceof Uint8Array) return data;
@@ -388,40 +386,64 @@ function callHandler(handlers, name, ...args) {
   }
 }
 
-/** Delivers a socket's events to the app until it closes. */
-async function runSocket(sid, ws, handlers) {
+/** sid -> [ServerWebSocket, handlers] of every open socket of this worker. */
+const socketsById = new Map();
+let pumping = false;
+
+function openSocket(sid, ws, handlers) {
   openSockets++;
   socketCountChanged(1);
-  try {
-    callHandler(handlers, "open", ws);
-    while (true) {
-      const event = await op_buntime_ws_next(sid);
-      switch (event.kind) {
-        case "text":
-          callHandler(handlers, "message", ws, event.text);
+  socketsById.set(sid, [ws, handlers]);
+  callHandler(handlers, "open", ws);
+  if (!pumping) {
+    pumping = true;
+    pumpSocketEvents();
+  }
+}
+
+/**
+ * Delivers the events of every socket of this worker: one op call takes
+ * all that are queued (see op_buntime_ws_events for the layout).
+ */
+async function pumpSocketEvents() {
+  while (true) {
+    const events = await op_buntime_ws_events();
+    if (events.length === 0) return;
+    for (let i = 0; i < events.length; i += 5) {
+      const sid = events[i];
+      const entry = socketsById.get(sid);
+      if (entry === undefined) continue;
+      const ws = entry[0];
+      const handlers = entry[1];
+      switch (events[i + 1]) {
+        case 0:
+          callHandler(handlers, "message", ws, events[i + 2]);
           break;
-        case "binary":
-          callHandler(handlers, "message", ws, binaryMessage(ws, event.data));
+        case 1:
+          callHandler(handlers, "message", ws, binaryMessage(ws, events[i + 2]));
           break;
-        case "ping":
-          callHandler(handlers, "ping", ws, binaryMessage(ws, event.data));
+        case 2:
+          callHandler(handlers, "ping", ws, binaryMessage(ws, events[i + 2]));
           break;
-        case "pong":
-          callHandler(handlers, "pong", ws, binaryMessage(ws, event.data));
+        case 3:
+          callHandler(handlers, "pong", ws, binaryMessage(ws, events[i + 2]));
           break;
-        case "drain":
+        case 4:
           callHandler(handlers, "drain", ws);
           break;
-        case "close":
+        case 5:
           ws._ended();
-          callHandler(handlers, "close", ws, event.code, event.reason);
-          return;
+          try {
+            callHandler(handlers, "close", ws, events[i + 3], events[i + 4]);
+          } finally {
+            socketsById.delete(sid);
+            op_buntime_ws_forget(sid);
+            openSockets--;
+            socketCountChanged(-1);
+          }
+          break;
       }
     }
-  } finally {
-    op_buntime_ws_forget(sid);
-    openSockets--;
-    socketCountChanged(-1);
   }
 }
 
@@ -439,8 +461,7 @@ function upgrade(req, options) {
   if (sid === 0) return false;
   inner.handshake = 2;
   const ws = new ServerWebSocket(sid, options?.data, inner.remoteAddress);
-  liveSockets.add(ws);
-  runSocket(sid, ws, handlers).finally(() => liveSockets.delete(ws));
+  openSocket(sid, ws, handlers);
   return true;
 }
 
@@ -740,7 +761,7 @@ export async function serve(handler, config) {
     }
     if (msg[0] === 3) {
       // Retired for good: clients should reconnect (to the new code).
-      for (const ws of liveSockets) ws.close(1001, "Going away");
+      for (const entry of socketsById.values()) entry[0].close(1001, "Going away");
       continue;
     }
     inFlight++;

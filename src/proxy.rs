@@ -452,7 +452,7 @@ pub async fn forward(
 async fn tunnel_websocket(rule: &ProxyRule, url: String, request: Request<Body>) -> Response {
   let (mut parts, _body) = request.into_parts();
   let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-    Ok(upgrade) => upgrade,
+    Ok(upgrade) => upgrade.read_buffer_size(WS_READ_BUFFER),
     Err(rejection) => return rejection.into_response(),
   };
   let ws_url = url
@@ -499,6 +499,16 @@ async fn tunnel_websocket(rule: &ProxyRule, url: String, request: Request<Body>)
     .on_upgrade(move |client| relay(client, upstream_request, tls, ws_url))
 }
 
+/// Read buffer of a WebSocket connection. tungstenite zeroes this much
+/// before every socket read: its 128 KiB default made memset the largest
+/// cost of relaying small messages.
+pub const WS_READ_BUFFER: usize = 8 << 10;
+
+fn ws_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+  tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+    .read_buffer_size(WS_READ_BUFFER)
+}
+
 async fn relay(
   mut client: WebSocket,
   request: tokio_tungstenite::tungstenite::handshake::client::Request,
@@ -506,7 +516,9 @@ async fn relay(
   url: String,
 ) {
   let upstream =
-    match tokio_tungstenite::connect_async_tls_with_config(request, None, false, tls).await {
+    match tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config()), false, tls)
+      .await
+    {
       Ok((upstream, _)) => upstream,
       Err(err) => {
         tracing::warn!("WebSocket proxy to {url} failed: {err}");

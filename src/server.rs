@@ -570,6 +570,7 @@ async fn run_app(
       .ok()
       .map(|upgrade| {
         upgrade
+          .read_buffer_size(crate::proxy::WS_READ_BUFFER)
           .max_message_size(limit * 2)
           .max_frame_size(limit * 2)
       })

@@ -97,7 +97,7 @@ deno_core::extension!(
     ops::op_buntime_log,
     ops::op_buntime_set_timeout,
     socket_ops::op_buntime_ws_upgrade,
-    socket_ops::op_buntime_ws_next,
+    socket_ops::op_buntime_ws_events,
     socket_ops::op_buntime_ws_send_text,
     socket_ops::op_buntime_ws_send_binary,
     socket_ops::op_buntime_ws_control,

@@ -102,13 +102,29 @@ pub struct SocketLink {
   /// Extra response headers from `server.upgrade(req, { headers })`.
   pub headers: HeaderMap,
   pub to_client: mpsc::UnboundedReceiver<SocketOut>,
-  pub from_client: mpsc::UnboundedSender<SocketIn>,
+  pub from_client: SocketInbox,
   /// Bytes the app queued that the client has not taken yet: `ws.send`
   /// reports backpressure above a limit, and `drain` fires when it empties.
   pub queued: std::sync::Arc<std::sync::atomic::AtomicUsize>,
   /// Set when `ws.send` reported backpressure: the relay sends
   /// [`SocketIn::Drain`] once `queued` is back to zero.
   pub backpressured: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Where a relay sends its socket's events: one channel per worker, each
+/// event tagged with its socket's id, so the worker takes the events of all
+/// its sockets in one batch.
+#[derive(Clone)]
+pub struct SocketInbox {
+  pub sid: u32,
+  pub tx: mpsc::UnboundedSender<(u32, SocketIn)>,
+}
+
+impl SocketInbox {
+  /// False when the worker is gone.
+  pub fn send(&self, event: SocketIn) -> bool {
+    self.tx.send((self.sid, event)).is_ok()
+  }
 }
 
 /// From the app to the client.

@@ -17,7 +17,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::ops::InFlight;
-use super::protocol::{Reply, SocketIn, SocketLink, SocketOut};
+use super::protocol::{Reply, SocketIn, SocketInbox, SocketLink, SocketOut};
 
 /// Above this many queued bytes `ws.send` answers -1 (Bun's backpressure
 /// signal; the message is still queued).
@@ -30,16 +30,29 @@ pub struct OpenSockets(pub Arc<AtomicUsize>);
 
 struct Socket {
   to_client: mpsc::UnboundedSender<SocketOut>,
-  from_client: Rc<RefCell<mpsc::UnboundedReceiver<SocketIn>>>,
   queued: Arc<AtomicUsize>,
   /// `send` reported backpressure; `drain` is due once the queue empties.
   backpressured: Arc<AtomicBool>,
 }
 
-#[derive(Default)]
 pub struct Sockets {
   next_id: u32,
   open: HashMap<u32, Socket>,
+  /// Every socket's events, tagged with its id (see [`SocketInbox`]).
+  events_tx: mpsc::UnboundedSender<(u32, SocketIn)>,
+  events_rx: Rc<RefCell<mpsc::UnboundedReceiver<(u32, SocketIn)>>>,
+}
+
+impl Default for Sockets {
+  fn default() -> Self {
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    Self {
+      next_id: 0,
+      open: HashMap::new(),
+      events_tx,
+      events_rx: Rc::new(RefCell::new(events_rx)),
+    }
+  }
 }
 
 /// Accepts the WebSocket handshake of request `id`; 0 when the request is
@@ -61,14 +74,19 @@ pub fn op_buntime_ws_upgrade(
       .map_err(|_| JsErrorBox::type_error("invalid header value in server.upgrade()"))?;
     extra.append(name, value);
   }
+  let sockets = state.borrow_mut::<Sockets>();
+  sockets.next_id = sockets.next_id.wrapping_add(1).max(1);
+  let sid = sockets.next_id;
   let (to_client_tx, to_client_rx) = mpsc::unbounded_channel();
-  let (from_client_tx, from_client_rx) = mpsc::unbounded_channel();
   let queued = Arc::new(AtomicUsize::new(0));
   let backpressured = Arc::new(AtomicBool::new(false));
   let link = SocketLink {
     headers: extra,
     to_client: to_client_rx,
-    from_client: from_client_tx,
+    from_client: SocketInbox {
+      sid,
+      tx: sockets.events_tx.clone(),
+    },
     queued: queued.clone(),
     backpressured: backpressured.clone(),
   };
@@ -76,14 +94,10 @@ pub fn op_buntime_ws_upgrade(
     // The client left before the handshake completed.
     return Ok(0);
   }
-  let sockets = state.borrow_mut::<Sockets>();
-  sockets.next_id = sockets.next_id.wrapping_add(1).max(1);
-  let sid = sockets.next_id;
   sockets.open.insert(
     sid,
     Socket {
       to_client: to_client_tx,
-      from_client: Rc::new(RefCell::new(from_client_rx)),
       queued,
       backpressured,
     },
@@ -95,71 +109,54 @@ pub fn op_buntime_ws_upgrade(
   Ok(sid)
 }
 
+/// One field of a socket event as it crosses to JS.
 #[derive(Serialize)]
-pub struct SocketEvent {
-  /// "text", "binary", "ping", "pong", "drain" or "close".
-  kind: &'static str,
-  text: Option<String>,
-  data: Option<ToJsBuffer>,
-  code: u16,
-  reason: String,
+#[serde(untagged)]
+pub enum EventField {
+  Number(u32),
+  Text(String),
+  Bytes(ToJsBuffer),
+  Null,
 }
 
-impl SocketEvent {
-  fn new(kind: &'static str) -> Self {
-    Self {
-      kind,
-      text: None,
-      data: None,
-      code: 0,
-      reason: String::new(),
-    }
-  }
+/// Most events handed to JS at once.
+const EVENT_BATCH: usize = 1024;
 
-  fn bytes(kind: &'static str, data: Bytes) -> Self {
-    Self {
-      data: Some(data.to_vec().into()),
-      ..Self::new(kind)
-    }
-  }
-}
-
-/// The next event on socket `sid`; "close" is the last one.
+/// The next events of this worker's sockets: waits for one, then takes
+/// whatever else is queued. Flat, five fields per event: `sid, kind,
+/// payload, code, reason`; kind 0 text, 1 binary, 2 ping, 3 pong, 4 drain,
+/// 5 close (the socket's last event).
 #[op2]
 #[serde]
-pub async fn op_buntime_ws_next(state: Rc<RefCell<OpState>>, #[smi] sid: u32) -> SocketEvent {
-  let Some(receiver) = state
-    .borrow()
-    .borrow::<Sockets>()
-    .open
-    .get(&sid)
-    .map(|s| s.from_client.clone())
-  else {
-    return SocketEvent {
-      code: 1006,
-      ..SocketEvent::new("close")
-    };
+pub async fn op_buntime_ws_events(state: Rc<RefCell<OpState>>) -> Vec<EventField> {
+  let receiver = state.borrow().borrow::<Sockets>().events_rx.clone();
+  let mut events = Vec::new();
+  let first = std::future::poll_fn(|cx| receiver.borrow_mut().poll_recv(cx)).await;
+  let Some(first) = first else {
+    return events;
   };
-  let event = std::future::poll_fn(|cx| receiver.borrow_mut().poll_recv(cx)).await;
-  match event {
-    Some(SocketIn::Text(text)) => SocketEvent {
-      text: Some(text),
-      ..SocketEvent::new("text")
-    },
-    Some(SocketIn::Binary(data)) => SocketEvent::bytes("binary", data),
-    Some(SocketIn::Ping(data)) => SocketEvent::bytes("ping", data),
-    Some(SocketIn::Pong(data)) => SocketEvent::bytes("pong", data),
-    Some(SocketIn::Drain) => SocketEvent::new("drain"),
-    Some(SocketIn::Close(code, reason)) => SocketEvent {
-      code,
-      reason,
-      ..SocketEvent::new("close")
-    },
-    None => SocketEvent {
-      code: 1006,
-      ..SocketEvent::new("close")
-    },
+  let mut next = Some(first);
+  let mut taken = 0;
+  while let Some((sid, event)) = next.take() {
+    let (kind, payload, code, reason) = match event {
+      SocketIn::Text(text) => (0, EventField::Text(text), 0, String::new()),
+      SocketIn::Binary(data) => (1, EventField::Bytes(data.to_vec().into()), 0, String::new()),
+      SocketIn::Ping(data) => (2, EventField::Bytes(data.to_vec().into()), 0, String::new()),
+      SocketIn::Pong(data) => (3, EventField::Bytes(data.to_vec().into()), 0, String::new()),
+      SocketIn::Drain => (4, EventField::Null, 0, String::new()),
+      SocketIn::Close(code, reason) => (5, EventField::Null, code, reason),
+    };
+    events.push(EventField::Number(sid));
+    events.push(EventField::Number(kind));
+    events.push(payload);
+    events.push(EventField::Number(u32::from(code)));
+    events.push(EventField::Text(reason));
+    taken += 1;
+    if taken < EVENT_BATCH {
+      next = receiver.borrow_mut().try_recv().ok();
+    }
   }
+  events
 }
 
 fn queue(state: &mut OpState, sid: u32, message: SocketOut, len: usize) -> i32 {

@@ -675,6 +675,7 @@ async function handleRequest(handler, msg, config) {
   const remoteAddress = msg[6];
   const remotePort = msg[7];
   const upgradable = msg[8];
+  const fullBody = msg[9];
   try {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const queryStart = url.indexOf("?", pathStart);
@@ -692,7 +693,15 @@ async function handleRequest(handler, msg, config) {
     // Built from an inner request, as Deno.serve does: the head came from
     // hyper already parsed and valid, so the Request constructor's
     // re-validation of every header is skipped.
-    const body = hasBody && method !== "GET" && method !== "HEAD" ? new InnerBody(requestBody(id)) : null;
+    let body = null;
+    if (hasBody && method !== "GET" && method !== "HEAD") {
+      if (fullBody != null) {
+        body = new InnerBody({ body: fullBody, consumed: false });
+        body.length = fullBody.byteLength;
+      } else {
+        body = new InnerBody(requestBody(id));
+      }
+    }
     const inner = new ServedInner(id, method, url, flatHeaders, body, remoteAddress, remotePort, upgradable);
     const req = fromInnerRequest(inner, "request");
     let res;

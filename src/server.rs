@@ -596,14 +596,29 @@ async fn run_app(
   if let Ok(value) = HeaderValue::from_str(base) {
     headers.insert(HeaderName::from_static("x-base"), value);
   }
-  let body = if http_body::Body::is_end_stream(&body) {
-    None
+  let declared = headers
+    .get(header::CONTENT_LENGTH)
+    .and_then(|v| v.to_str().ok())
+    .and_then(|v| v.parse::<u64>().ok());
+  let (body, full_body) = if http_body::Body::is_end_stream(&body) {
+    (None, None)
+  } else if upgrade.is_none() && declared.is_some_and(|length| length <= PREREAD_BODY_BYTES) {
+    match body.collect().await {
+      Ok(collected) => (None, Some(collected.to_bytes())),
+      // A stalled or oversize body: the connection service answers
+      // 408/413 from the flags the body wrappers set.
+      Err(err) => {
+        return json_error(
+          StatusCode::BAD_REQUEST,
+          format!("Request body failed: {err}"),
+        )
+      }
+    }
   } else {
-    Some(
-      body
-        .map_err(|err| Box::new(err) as crate::ext::protocol::BoxError)
-        .boxed_unsync(),
-    )
+    let stream = body
+      .map_err(|err| Box::new(err) as crate::ext::protocol::BoxError)
+      .boxed_unsync();
+    (Some(stream), None)
   };
   let (reply_tx, reply_rx) = oneshot::channel();
   let is_head = parts.method == http::Method::HEAD;
@@ -616,6 +631,7 @@ async fn run_app(
     headers,
     remote,
     body,
+    full_body,
     reply: reply_tx,
     deadline: deadline.clone(),
     upgradable: upgrade.is_some(),
@@ -721,6 +737,10 @@ fn check_stuck(state: &AppState, key: &str, dispatched: &Dispatched) {
     }
   });
 }
+
+/// Bodies up to this size with a declared length are read whole before the
+/// request goes to the worker (they are usually in the first packets).
+const PREREAD_BODY_BYTES: u64 = 64 << 10;
 
 /// How long a woken worker has to show it is not stuck.
 const STUCK_GRACE: Duration = Duration::from_millis(250);

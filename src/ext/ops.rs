@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
 use bytes::Bytes;
-use deno_core::{op2, ByteString, JsBuffer, OpState};
+use deno_core::{op2, ByteString, JsBuffer, OpState, ToJsBuffer};
 use deno_error::JsErrorBox;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use http::HeaderMap;
@@ -102,7 +102,7 @@ impl InFlight {
 /// The next message for JS, as a tuple so it crosses into V8 as a plain
 /// array (a struct would create its key strings every time):
 /// `[kind, id, method, url, headers (flat name, value, ...), hasBody,
-/// remoteAddress, remotePort, upgradable]`, kind 0 = request, 1 = idle,
+/// remoteAddress, remotePort, upgradable, fullBody]`, kind 0 = request, 1 = idle,
 /// 2 = closed, 3 = going away.
 #[derive(Serialize)]
 pub struct IncomingMessage(
@@ -115,6 +115,7 @@ pub struct IncomingMessage(
   String,
   u16,
   bool,
+  Option<ToJsBuffer>,
 );
 
 impl IncomingMessage {
@@ -129,6 +130,7 @@ impl IncomingMessage {
       String::new(),
       0,
       false,
+      None,
     )
   }
 }
@@ -155,7 +157,8 @@ pub async fn op_buntime_next_message(
     headers.push(ByteString::from(name.as_str()));
     headers.push(ByteString::from(value.as_bytes()));
   }
-  let has_body = job.body.is_some();
+  let has_body = job.body.is_some() || job.full_body.is_some();
+  let full_body = job.full_body.map(|bytes| ToJsBuffer::from(bytes.to_vec()));
   let upgradable = job.upgradable;
   in_flight.slots.insert(
     id,
@@ -180,6 +183,7 @@ pub async fn op_buntime_next_message(
       .unwrap_or_default(),
     job.remote.map_or(0, |addr| addr.port()),
     upgradable,
+    full_body,
   ))
 }
 

@@ -32,8 +32,12 @@ pub struct RequestJob {
   pub headers: HeaderMap,
   /// The client's socket address, when the listener knows it.
   pub remote: Option<std::net::SocketAddr>,
-  /// `None` when the request has no body (GET, or an empty POST).
+  /// `None` when the request has no body (GET, or an empty POST) or it
+  /// came whole in `full_body`.
   pub body: Option<RequestBody>,
+  /// A small body with a declared length, read by the front end before
+  /// dispatch: the app gets it without a stream round trip per chunk.
+  pub full_body: Option<Bytes>,
   pub reply: oneshot::Sender<Reply>,
   /// When the front end gives up waiting for the reply; the app moves it
   /// with `server.timeout(req, seconds)`.

@@ -4,7 +4,7 @@ import "ext:buntime/00_web_globals.js";
 import { setAppEnv, setAppRoot } from "ext:buntime/10_bun.js";
 import "ext:buntime/12_bun_extras.js";
 import "ext:buntime/40_cjs.js";
-import { makeHandler, serve } from "ext:buntime/30_serve.js";
+import { makeHandler, serve, warmUp } from "ext:buntime/30_serve.js";
 import { core } from "ext:core/mod.js";
 import { performance as performanceMod } from "ext:buntime/00_web_globals.js";
 
@@ -40,3 +40,6 @@ const hooks = {
 };
 
 Object.defineProperty(globalThis, "__buntime", { value: hooks, configurable: true, enumerable: false });
+
+// Compile the request path into the snapshot (see warmUp).
+warmUp();

@@ -26,6 +26,9 @@ fn close(code: u16, reason: &str) -> Message {
 }
 
 pub async fn relay(socket: WebSocket, link: SocketLink, limits: Limits) {
+  // On a worker thread (a connection it adopted), the thread outlives the
+  // isolate until the socket is done.
+  let _hold = crate::worker::ThreadHold::take();
   let SocketLink {
     mut to_client,
     from_client,

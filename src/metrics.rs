@@ -221,6 +221,12 @@ impl Metrics {
       pool.total_workers_failed as f64,
     );
     metric(
+      "connections_adopted_total",
+      "counter",
+      "Client connections served on the thread of the app worker they were for.",
+      pool.adopted_connections as f64,
+    );
+    metric(
       "resident_memory_bytes",
       "gauge",
       "Resident memory of the process.",

@@ -22,8 +22,11 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::app_config::AppConfig;
-use crate::ext::protocol::{RequestJob, WorkerMessage};
+use crate::ext::protocol::{ConnectionTask, RequestJob, WorkerMessage};
 use crate::worker::{self, Standby, WorkerControl, WorkerHandle, WorkerSpec};
+
+/// How long a woken worker has to show it is not stuck.
+pub const STUCK_GRACE: Duration = Duration::from_millis(250);
 
 /// How often retirement (idle, age) is checked.
 const SWEEP_INTERVAL: Duration = Duration::from_millis(250);
@@ -36,6 +39,10 @@ pub struct PooledWorker {
   last_used: Mutex<Instant>,
   requests: AtomicU64,
   in_flight: AtomicUsize,
+  /// Event-loop ticks at the last sweep, and since when they are unchanged.
+  progress: Mutex<(u64, Instant)>,
+  /// A liveness probe is under way.
+  probing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl PooledWorker {
@@ -47,7 +54,27 @@ impl PooledWorker {
       last_used: Mutex::new(Instant::now()),
       requests: AtomicU64::new(0),
       in_flight: AtomicUsize::new(0),
+      progress: Mutex::new((0, Instant::now())),
+      probing: Arc::default(),
     }
+  }
+
+  /// Whether it serves requests but its event loop has not turned for
+  /// longer than the app's timeout: then it may be stuck in synchronous
+  /// code on its own thread, where nothing else can notice (a connection
+  /// it adopted waits on that same thread).
+  fn silent_too_long(&self, now: Instant) -> bool {
+    let ticks = self.control().ticks();
+    let mut progress = self.progress.lock().unwrap();
+    if ticks != progress.0 || self.in_flight.load(Ordering::Acquire) == 0 {
+      *progress = (ticks, now);
+      return false;
+    }
+    if now.duration_since(progress.1) < self.config.timeout {
+      return false;
+    }
+    progress.1 = now;
+    true
   }
 
   pub fn control(&self) -> &Arc<WorkerControl> {
@@ -148,6 +175,7 @@ struct Counters {
   evictions: AtomicU64,
   created: AtomicU64,
   queued: AtomicUsize,
+  adopted: AtomicU64,
 }
 
 /// Isolates created ahead of time, so a `ttl: 0` request or an app's first
@@ -343,9 +371,17 @@ impl Pool {
     }
     let least = least.map(|(index, worker)| (index, worker.clone()));
     let send = |worker: &Arc<PooledWorker>, message| {
+      // The first request of a worker started for a connection (`adopt`)
+      // waited for that start: a miss.
+      let first = worker.requests.load(Ordering::Relaxed) == 0;
       let guard = self.enter(worker);
       worker.handle.send(message).map(|()| {
-        self.counters.hits.fetch_add(1, Ordering::Relaxed);
+        let counter = if first {
+          &self.counters.misses
+        } else {
+          &self.counters.hits
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
         guard
       })
     };
@@ -395,6 +431,64 @@ impl Pool {
     Ok(Ok(guard))
   }
 
+  /// Hands a client connection to the worker of `spec` (starting it if
+  /// need be, when there is room), whose thread then serves it. Gives the
+  /// connection back when the pool is full of busy workers.
+  pub fn adopt(
+    self: &Arc<Self>,
+    spec: &Arc<WorkerSpec>,
+    config: &AppConfig,
+    task: ConnectionTask,
+  ) -> Result<(), ConnectionTask> {
+    let give_back = |message: WorkerMessage| match message {
+      WorkerMessage::Connection(task) => task,
+      _ => unreachable!("only connections are adopted"),
+    };
+    let now = Instant::now();
+    let mut workers = self.workers.lock().unwrap();
+    let mut message = WorkerMessage::Connection(task);
+    if let Some(worker) = workers
+      .get(&spec.key)
+      .filter(|w| w.reusable(now, config, self.socket_max_age))
+    {
+      match worker.handle.send(message) {
+        Ok(()) => {
+          self.counters.adopted.fetch_add(1, Ordering::Relaxed);
+          return Ok(());
+        }
+        Err(returned) => message = returned,
+      }
+    }
+    workers.remove(&spec.key);
+    while workers.len() >= self.max_size {
+      let lru = workers
+        .iter()
+        .filter(|(_, w)| !w.is_busy())
+        .min_by_key(|(_, w)| *w.last_used.lock().unwrap())
+        .map(|(key, _)| key.clone());
+      let Some(lru) = lru else {
+        return Err(give_back(message));
+      };
+      workers.remove(&lru);
+      self.counters.evictions.fetch_add(1, Ordering::Relaxed);
+    }
+    if self.heap_budget_bytes > 0 {
+      let reserved: usize = workers.values().map(|w| w.heap_limit_bytes).sum();
+      if reserved + spec.heap_limit_bytes > self.heap_budget_bytes {
+        return Err(give_back(message));
+      }
+    }
+    match self.start_worker(spec, message) {
+      Ok(handle) => {
+        let worker = PooledWorker::new(handle, config.clone(), spec.heap_limit_bytes);
+        workers.insert(spec.key.clone(), Arc::new(worker));
+        self.counters.adopted.fetch_add(1, Ordering::Relaxed);
+      }
+      Err(err) => tracing::error!(app = %spec.key, "cannot start a worker: {err}"),
+    }
+    Ok(())
+  }
+
   fn enter(self: &Arc<Self>, worker: &Arc<PooledWorker>) -> InFlightGuard {
     worker.in_flight.fetch_add(1, Ordering::AcqRel);
     worker.requests.fetch_add(1, Ordering::Relaxed);
@@ -407,9 +501,22 @@ impl Pool {
 
   /// Retires workers past their idle time, age or request count, and
   /// forgets those whose thread ended. Idle ones get `onIdle()` first.
-  fn sweep(&self) {
+  fn sweep(self: &Arc<Self>) {
     let now = Instant::now();
     let mut workers = self.workers.lock().unwrap();
+    for (key, worker) in workers.iter() {
+      if worker.silent_too_long(now) && !worker.probing.swap(true, Ordering::AcqRel) {
+        let (key, control) = (key.clone(), worker.control().clone());
+        let (pool, probing) = (self.clone(), worker.probing.clone());
+        tokio::spawn(async move {
+          if control.is_stuck(STUCK_GRACE).await {
+            tracing::warn!(app = %key, "worker stuck in synchronous code: terminating it");
+            pool.kill(&control);
+          }
+          probing.store(false, Ordering::Release);
+        });
+      }
+    }
     let before = workers.len();
     workers.retain(|key, worker| {
       if !worker.expired(now, self.socket_max_age) {
@@ -482,6 +589,7 @@ impl Pool {
       evictions: c.evictions.load(Ordering::Relaxed),
       total_workers_created: c.created.load(Ordering::Relaxed),
       total_workers_failed: worker::failed_workers(),
+      adopted_connections: c.adopted.load(Ordering::Relaxed),
       workers: workers
         .iter()
         .map(|(key, w)| {
@@ -513,6 +621,8 @@ pub struct PoolStats {
   pub evictions: u64,
   pub total_workers_created: u64,
   pub total_workers_failed: u64,
+  /// Client connections handed to a worker's thread (connection affinity).
+  pub adopted_connections: u64,
   pub workers: Vec<(String, WorkerStats)>,
 }
 

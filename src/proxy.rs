@@ -28,7 +28,7 @@ use tokio_tungstenite::tungstenite::Message as UpstreamMessage;
 use crate::http_error::json_error;
 
 /// One compiled rule.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ProxyRule {
   pattern: Regex,
   /// `scheme://authority[/base]`, `${ENV}` expanded, no trailing slash.
@@ -515,6 +515,9 @@ async fn relay(
   tls: Option<tokio_tungstenite::Connector>,
   url: String,
 ) {
+  // On a worker thread (a connection it adopted), the thread outlives the
+  // isolate until the tunnel closes.
+  let _hold = crate::worker::ThreadHold::take();
   let upstream =
     match tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config()), false, tls)
       .await

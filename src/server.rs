@@ -30,7 +30,7 @@ use crate::http_error::json_error;
 use crate::internal;
 use crate::limits::{LimitedBody, ReadTimeoutBody, Tripped};
 use crate::metrics::{AppFigures, Metrics};
-use crate::pool::{Dispatched, Pool, PoolError, PoolOptions};
+use crate::pool::{Dispatched, Pool, PoolError, PoolOptions, STUCK_GRACE};
 use crate::proxy::{self, ProxyRules};
 use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
 use crate::settings::Settings;
@@ -62,6 +62,12 @@ pub struct AppState {
   configs: Cache<PathBuf, (Instant, Arc<LoadedConfig>)>,
   /// Kept alive for as long as the state: dropping it stops watching.
   watcher: std::sync::Mutex<Option<notify::RecommendedWatcher>>,
+  /// The front end's runtime: work that must outlive a worker thread
+  /// (proxying) is sent there from connections a worker adopted.
+  front_end: tokio::runtime::Handle,
+  /// Turns true at shutdown, for connections served outside hyper-util's
+  /// graceful tracking.
+  closing: watch::Sender<bool>,
 }
 
 /// Reloads apps whose files change on disk (hot reload).
@@ -125,6 +131,8 @@ impl AppState {
       }),
       configs: Cache::new(1024),
       watcher: std::sync::Mutex::new(None),
+      front_end: tokio::runtime::Handle::current(),
+      closing: watch::channel(false).0,
       settings,
     });
     state.pool.start();
@@ -235,6 +243,51 @@ impl AppState {
     tracing::debug!(app = %name, "files changed: reloading");
   }
 
+  /// The app worker that should own a connection whose first bytes are
+  /// `head`: an HTTP/1 request for an app with a pooled (`ttl > 0`),
+  /// single-instance worker and a path no proxy rule takes.
+  fn adoptable(&self, head: &[u8]) -> Option<(Arc<WorkerSpec>, AppConfig)> {
+    let line_end = head.windows(2).position(|w| w == b"\r\n")?;
+    let line = std::str::from_utf8(&head[..line_end]).ok()?;
+    let mut parts = line.split(' ');
+    let (_method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || !version.starts_with("HTTP/1.") || !target.starts_with('/') {
+      return None;
+    }
+    // A reverse proxy pools its connections across apps: one worker
+    // should not carry every app's traffic.
+    let lower = head.to_ascii_lowercase();
+    let proxied_client = [&b"\r\nx-forwarded-for:"[..], b"\r\nforwarded:", b"\r\nvia:"]
+      .iter()
+      .any(|name| lower.windows(name.len()).any(|w| w == *name));
+    let path = target.split('?').next()?;
+    let (segment, rest) = split_first_segment(path);
+    if proxied_client || segment.is_empty() || segment == "_" {
+      return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(segment)
+      .decode_utf8()
+      .ok()?;
+    let (name, range) = match decoded.split_once('@') {
+      Some((name, range)) => (name, Some(range)),
+      None => (decoded.as_ref(), None),
+    };
+    if !self.resolver.exists(name) {
+      return None;
+    }
+    let loaded = self.load(&self.resolver.resolve(name, range)?);
+    let loaded = loaded.as_ref().as_ref().ok()?;
+    let spec = loaded.entry.as_ref()?;
+    let proxied = loaded
+      .proxy
+      .as_ref()
+      .is_some_and(|rules| rules.route(rest, None).is_some());
+    if loaded.config.ttl.is_zero() || loaded.config.instances > 1 || proxied {
+      return None;
+    }
+    Some((spec.clone(), loaded.config.clone()))
+  }
+
   pub(crate) fn admin_token(&self) -> Option<&str> {
     self
       .settings
@@ -305,13 +358,22 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
           }
         };
         let _ = tcp.set_nodelay(true);
-        let service = connection_service(app.clone(), state.clone(), remote, body_idle);
-        let conn = builder
-          .serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(tcp), service)
-          .into_owned();
-        let conn = graceful.watch(conn);
+        let (state, app, builder) = (state.clone(), app.clone(), builder.clone());
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-          if let Err(err) = conn.await {
+          let tcp = if state.settings.connection_affinity {
+            match place_connection(&state, &app, tcp, remote).await {
+              Some(tcp) => tcp,
+              None => return,
+            }
+          } else {
+            tcp
+          };
+          let service = connection_service(app, state, remote, body_idle);
+          let conn = builder
+            .serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(tcp), service)
+            .into_owned();
+          if let Err(err) = watcher.watch(conn).await {
             tracing::debug!(%remote, "connection ended: {err}");
           }
         });
@@ -331,9 +393,11 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
       tracing::warn!("grace period over: closing the remaining connections");
     }
   }
-  // Retiring closes every inbox: apps run onTerminate() (bounded to 1 s).
+  // Retiring closes every inbox: apps run onTerminate() (bounded to 1 s),
+  // then connections their threads adopted finish and close.
+  state.closing.send_replace(true);
   state.pool.retire_all();
-  let deadline = Instant::now() + Duration::from_secs(3);
+  let deadline = Instant::now() + grace.max(Duration::from_secs(3));
   while crate::worker::live_threads() > 0 && Instant::now() < deadline {
     tokio::time::sleep(Duration::from_millis(20)).await;
   }
@@ -342,6 +406,73 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
 }
 
 type ConnBuilder = hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>;
+
+/// Hands the connection to the worker of the app its first request is for
+/// (see `AppState::adoptable`), so its requests are served on that worker's
+/// thread; gives it back when it stays on the front end.
+async fn place_connection(
+  state: &Arc<AppState>,
+  app: &Router,
+  tcp: tokio::net::TcpStream,
+  remote: SocketAddr,
+) -> Option<tokio::net::TcpStream> {
+  let mut head = [0u8; 1024];
+  let wait = Duration::from_secs(state.settings.header_read_timeout);
+  // Nothing within the head timeout: hyper would close it too.
+  let Ok(Ok(n)) = tokio::time::timeout(wait, tcp.peek(&mut head)).await else {
+    return None;
+  };
+  let Some((spec, config)) = state.adoptable(&head[..n]) else {
+    return Some(tcp);
+  };
+  let tcp = tcp.into_std().ok()?;
+  let task = adopted_connection(app.clone(), state.clone(), tcp, remote);
+  if let Err(task) = state.pool.adopt(&spec, &config, task) {
+    // No room for its worker now: serve it here after all.
+    tokio::spawn(task());
+  }
+  None
+}
+
+/// Serves a connection on whichever runtime calls it (a worker thread's):
+/// HTTP/1 with the same limits as the front end; at shutdown the request in
+/// flight finishes, then the connection closes.
+fn adopted_connection(
+  app: Router,
+  state: Arc<AppState>,
+  tcp: std::net::TcpStream,
+  remote: SocketAddr,
+) -> crate::ext::protocol::ConnectionTask {
+  Box::new(move || {
+    Box::pin(async move {
+      let mut closing = state.closing.subscribe();
+      let Ok(tcp) = tokio::net::TcpStream::from_std(tcp) else {
+        return;
+      };
+      let body_idle = Duration::from_secs(state.settings.body_read_timeout);
+      let mut builder = hyper::server::conn::http1::Builder::new();
+      builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(state.settings.header_read_timeout))
+        .max_buf_size((state.settings.max_header_kb as usize) << 10);
+      let service = connection_service(app, state, remote, body_idle);
+      let conn = builder
+        .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+        .with_upgrades();
+      let mut conn = std::pin::pin!(conn);
+      let result = tokio::select! {
+        result = conn.as_mut() => result,
+        _ = async { closing.wait_for(|closing| *closing).await.map(|_| ()) } => {
+          conn.as_mut().graceful_shutdown();
+          conn.as_mut().await
+        }
+      };
+      if let Err(err) = result {
+        tracing::debug!(%remote, "connection ended: {err}");
+      }
+    })
+  })
+}
 
 /// HTTP/1.1 and HTTP/2 (prior knowledge) with the head limits from the
 /// settings: a slow head is cut off, a big one answers 431.
@@ -544,7 +675,20 @@ async fn run_app(
       .extensions()
       .get::<ConnectInfo<SocketAddr>>()
       .map(|info| info.0);
-    let response = proxy::forward(rule, url, request, client, config.timeout).await;
+    let tunnel = proxy::is_websocket_upgrade(request.headers());
+    let response = if crate::worker::on_worker_thread() && !tunnel {
+      // A connection a worker adopted: pooled upstream connections belong
+      // on the front end, which outlives worker threads. (A tunnel stays on
+      // the worker thread, which lives until it closes.)
+      let (rule, timeout) = (rule.clone(), config.timeout);
+      state
+        .front_end
+        .spawn(async move { proxy::forward(&rule, url, request, client, timeout).await })
+        .await
+        .unwrap_or_else(|_| json_error(StatusCode::BAD_GATEWAY, "Proxy error: request aborted"))
+    } else {
+      proxy::forward(rule, url, request, client, config.timeout).await
+    };
     state
       .metrics
       .record_for(figures, response.status().as_u16(), started.elapsed());
@@ -711,7 +855,16 @@ async fn wait_for_reply(
       }
     };
     tokio::select! {
-      reply = &mut reply_rx => return Ok(reply),
+      reply = &mut reply_rx => {
+        // A worker stuck past the deadline on this very thread (a
+        // connection it adopted) fails its requests once it is stopped:
+        // that is still a timeout.
+        let late = deadline.get().is_some_and(|at| Instant::now() >= at);
+        if late && matches!(reply, Ok(Reply::Failed { .. })) {
+          return Err(());
+        }
+        return Ok(reply);
+      }
       () = expiry => {
         // Moved later meanwhile: wait on.
         if deadline.get() == at {
@@ -741,9 +894,6 @@ fn check_stuck(state: &AppState, key: &str, dispatched: &Dispatched) {
 /// Bodies up to this size with a declared length are read whole before the
 /// request goes to the worker (they are usually in the first packets).
 const PREREAD_BODY_BYTES: u64 = 64 << 10;
-
-/// How long a woken worker has to show it is not stuck.
-const STUCK_GRACE: Duration = Duration::from_millis(250);
 
 fn heap_limit(settings: &Settings, config: &AppConfig) -> usize {
   let mb = if config.low_memory {

@@ -127,6 +127,12 @@ pub struct Settings {
   #[arg(long, env = "WS_WORKER_MAX_AGE", default_value_t = 86_400)]
   pub ws_worker_max_age: u64,
 
+  /// Serve a keep-alive connection whose first request is for an app (with
+  /// `ttl > 0` and one instance) on that app's worker thread, so its
+  /// requests never cross threads.
+  #[arg(long, env = "CONNECTION_AFFINITY", default_value_t = true, action = clap::ArgAction::Set)]
+  pub connection_affinity: bool,
+
   /// Seconds a client has to send a request's headers (slowloris); then
   /// the connection is closed.
   #[arg(long, env = "HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]

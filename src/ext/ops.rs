@@ -34,6 +34,10 @@ pub struct WorkerContext {
 #[derive(Clone)]
 pub struct Inbox(pub Rc<RefCell<mpsc::UnboundedReceiver<WorkerMessage>>>);
 
+/// Starts serving a client connection on this worker's thread.
+#[derive(Clone)]
+pub struct ConnectionHost(pub Rc<dyn Fn(super::protocol::ConnectionTask)>);
+
 /// Signalled by JS once the inbox is closed and every in-flight request has
 /// finished, so the thread can stop even if the app left timers running.
 #[derive(Clone, Default)]
@@ -141,12 +145,21 @@ pub async fn op_buntime_next_message(
   state: Rc<RefCell<OpState>>,
 ) -> Result<IncomingMessage, JsErrorBox> {
   let inbox = state.borrow().borrow::<Inbox>().clone();
-  let message = std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await;
-  let job = match message {
-    None => return Ok(IncomingMessage::bare(2)),
-    Some(WorkerMessage::Idle) => return Ok(IncomingMessage::bare(1)),
-    Some(WorkerMessage::GoingAway) => return Ok(IncomingMessage::bare(3)),
-    Some(WorkerMessage::Request(job)) => *job,
+  let job = loop {
+    let message = std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await;
+    match message {
+      None => return Ok(IncomingMessage::bare(2)),
+      Some(WorkerMessage::Idle) => return Ok(IncomingMessage::bare(1)),
+      Some(WorkerMessage::GoingAway) => return Ok(IncomingMessage::bare(3)),
+      Some(WorkerMessage::Request(job)) => break *job,
+      // Not for JS: its requests arrive here like any others.
+      Some(WorkerMessage::Connection(task)) => {
+        let host = state.borrow().try_borrow::<ConnectionHost>().cloned();
+        if let Some(host) = host {
+          (host.0)(task);
+        }
+      }
+    }
   };
   let mut state = state.borrow_mut();
   let in_flight = state.borrow_mut::<InFlight>();

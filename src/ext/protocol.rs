@@ -23,7 +23,16 @@ pub enum WorkerMessage {
   /// The worker is being retired for good (shutdown, new code, or it held
   /// sockets past `WS_WORKER_MAX_AGE`): close its WebSockets with 1001.
   GoingAway,
+  /// A client connection whose requests are for this worker's app: served
+  /// on the worker's own thread, so they never cross threads.
+  Connection(ConnectionTask),
 }
+
+/// Called on the worker's thread, returns the future that serves a client
+/// connection there (until the client closes it or the server shuts down;
+/// the thread outlives its isolate for as long).
+pub type ConnectionTask =
+  Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send>;
 
 pub struct RequestJob {
   pub method: http::Method,

@@ -21,7 +21,7 @@ use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::ext::node_ops::ModuleHostRef;
-use crate::ext::ops::{DoneSignal, InFlight, Inbox, WorkerContext};
+use crate::ext::ops::{ConnectionHost, DoneSignal, InFlight, Inbox, WorkerContext};
 use crate::ext::protocol::{Reply, WorkerMessage};
 use crate::ext::socket_ops::{OpenSockets, Sockets};
 use module_loader::AppModuleLoader;
@@ -63,6 +63,11 @@ pub struct WorkerControl {
 }
 
 impl WorkerControl {
+  /// Event loop polls so far: a sign of life.
+  pub fn ticks(&self) -> u64 {
+    self.ticks.load(Ordering::Acquire)
+  }
+
   pub fn open_sockets(&self) -> usize {
     self.sockets.0.load(Ordering::Acquire)
   }
@@ -120,6 +125,39 @@ impl WorkerHandle {
   }
 }
 
+thread_local! {
+  /// On a worker thread: how many tasks (adopted connections, relayed
+  /// sockets) keep the thread running after its isolate is gone.
+  static THREAD_HOLDS: RefCell<Option<Arc<AtomicUsize>>> = const { RefCell::new(None) };
+}
+
+/// Keeps the current worker thread (if this is one) running until dropped:
+/// taken by tasks that live on its runtime beyond the isolate.
+pub struct ThreadHold(Option<Arc<AtomicUsize>>);
+
+impl ThreadHold {
+  pub fn take() -> Self {
+    let holds = THREAD_HOLDS.with(|h| h.borrow().clone());
+    if let Some(holds) = &holds {
+      holds.fetch_add(1, Ordering::AcqRel);
+    }
+    Self(holds)
+  }
+}
+
+impl Drop for ThreadHold {
+  fn drop(&mut self) {
+    if let Some(holds) = &self.0 {
+      holds.fetch_sub(1, Ordering::AcqRel);
+    }
+  }
+}
+
+/// Whether this is a worker thread (its runtime serves adopted connections).
+pub fn on_worker_thread() -> bool {
+  THREAD_HOLDS.with(|h| h.borrow().is_some())
+}
+
 /// Worker threads alive right now (standbys included), for shutdown.
 static LIVE_THREADS: AtomicUsize = AtomicUsize::new(0);
 /// Workers whose app failed to load or that stopped on an error.
@@ -174,7 +212,18 @@ impl Standby {
           .enable_all()
           .build()
         {
-          Ok(rt) => rt.block_on(run(heap_limit_bytes, thread_control, assign_rx)),
+          Ok(rt) => rt.block_on(async {
+            let holds = Arc::new(AtomicUsize::new(0));
+            THREAD_HOLDS.with(|h| *h.borrow_mut() = Some(holds.clone()));
+            run(heap_limit_bytes, thread_control, assign_rx).await;
+            // The isolate is gone. Connections this thread adopted stay
+            // here until their clients close them (their requests now go to
+            // other workers): closing them now would race with a request the
+            // client is already sending on one.
+            while holds.load(Ordering::Acquire) > 0 {
+              tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+          }),
           Err(err) => tracing::error!("cannot start a worker runtime: {err}"),
         }
         LIVE_THREADS.fetch_sub(1, Ordering::Relaxed);
@@ -282,6 +331,7 @@ async fn run(
     state.put(ModuleHostRef(loader));
     state.put(Sockets::default());
     state.put(control.sockets.clone());
+    state.put(connection_host());
   }
 
   if let Err(message) = control.ticking(load_app(&mut runtime, &spec)).await {
@@ -301,15 +351,38 @@ async fn run(
       }
     })
     .await;
-  if let Err(err) = result {
-    FAILED.fetch_add(1, Ordering::Relaxed);
-    let (status, message) = failure(
-      &control,
-      &format!("Worker stopped on an uncaught error: {err}"),
-    );
-    tracing::error!(app = %spec.key, "{message}");
-    fail_pending(&mut runtime, status, &message);
+  match result {
+    Err(err) => {
+      FAILED.fetch_add(1, Ordering::Relaxed);
+      let (status, message) = failure(
+        &control,
+        &format!("Worker stopped on an uncaught error: {err}"),
+      );
+      tracing::error!(app = %spec.key, "{message}");
+      fail_pending(&mut runtime, status, &message);
+    }
+    // Ended without an error surfacing: done (nothing is pending then), or
+    // stopped from outside (stuck, out of memory) with requests unanswered.
+    Ok(()) => {
+      if control.out_of_memory.load(Ordering::Acquire) {
+        FAILED.fetch_add(1, Ordering::Relaxed);
+      }
+      let (status, message) = failure(&control, "Worker stopped before answering");
+      fail_pending(&mut runtime, status, &message);
+    }
   }
+}
+
+/// Serves connections handed to this worker on its own runtime.
+fn connection_host() -> ConnectionHost {
+  ConnectionHost(Rc::new(move |task| {
+    let hold = ThreadHold::take();
+    let serve = task();
+    tokio::spawn(async move {
+      serve.await;
+      drop(hold);
+    });
+  }))
 }
 
 /// The status and message for requests a failed worker cannot answer.
@@ -402,9 +475,17 @@ fn fail_pending(runtime: &mut JsRuntime, status: u16, message: &str) {
   let inbox = state.borrow::<Inbox>().clone();
   inbox.0.borrow_mut().close();
   state.borrow_mut::<InFlight>().fail_all(fail);
+  let host = state.try_borrow::<ConnectionHost>().cloned();
   while let Ok(msg) = inbox.0.borrow_mut().try_recv() {
-    if let WorkerMessage::Request(job) = msg {
-      fail(job.reply);
+    match msg {
+      WorkerMessage::Request(job) => fail(job.reply),
+      // Its requests go to a fresh worker (or get this failure from it).
+      WorkerMessage::Connection(task) => {
+        if let Some(host) = &host {
+          (host.0)(task);
+        }
+      }
+      _ => {}
     }
   }
 }

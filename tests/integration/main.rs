@@ -5,6 +5,7 @@ mod harness;
 mod app_contract;
 mod bun_api;
 mod bun_serve;
+mod connections;
 mod deploy;
 mod deployments;
 mod errors;

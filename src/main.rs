@@ -1,12 +1,6 @@
 use buntime_embedded::settings::Settings;
 use buntime_embedded::{server, worker};
 
-// Requests are allocated on the front end and freed on worker threads (and
-// responses the other way round): mimalloc's per-thread free lists take
-// such frees far more cheaply than glibc's arenas.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
   let settings = Settings::from_env_and_args();
   tracing_subscriber::fmt()

@@ -400,25 +400,12 @@ impl Pool {
     let key = instance_key(&spec.key, slot.unwrap_or(0)).into_owned();
     // Retire the old one (its in-flight requests finish), then make room.
     workers.remove(&key);
-    let over_budget = |workers: &HashMap<String, Arc<PooledWorker>>| {
-      let reserved: usize = workers.values().map(|w| w.heap_limit_bytes).sum();
-      self.heap_budget_bytes > 0 && reserved + spec.heap_limit_bytes > self.heap_budget_bytes
-    };
-    while workers.len() >= self.max_size || over_budget(&workers) {
-      let lru = workers
-        .iter()
-        .filter(|(_, w)| !w.is_busy())
-        .min_by_key(|(_, w)| *w.last_used.lock().unwrap())
-        .map(|(key, _)| key.clone());
-      let Some(lru) = lru else {
-        // No room for another instance: share a running one.
-        if let Some((_, worker)) = least.as_ref().filter(|(index, _)| Some(*index) != slot) {
-          return Ok(send(worker, message));
-        }
-        return Ok(Err(message));
-      };
-      workers.remove(&lru);
-      self.counters.evictions.fetch_add(1, Ordering::Relaxed);
+    if !self.make_room(&mut workers, spec) {
+      // No room for another instance: share a running one.
+      if let Some((_, worker)) = least.as_ref().filter(|(index, _)| Some(*index) != slot) {
+        return Ok(send(worker, message));
+      }
+      return Ok(Err(message));
     }
     self.counters.misses.fetch_add(1, Ordering::Relaxed);
     let worker = Arc::new(PooledWorker::new(
@@ -460,23 +447,8 @@ impl Pool {
       }
     }
     workers.remove(&spec.key);
-    while workers.len() >= self.max_size {
-      let lru = workers
-        .iter()
-        .filter(|(_, w)| !w.is_busy())
-        .min_by_key(|(_, w)| *w.last_used.lock().unwrap())
-        .map(|(key, _)| key.clone());
-      let Some(lru) = lru else {
-        return Err(give_back(message));
-      };
-      workers.remove(&lru);
-      self.counters.evictions.fetch_add(1, Ordering::Relaxed);
-    }
-    if self.heap_budget_bytes > 0 {
-      let reserved: usize = workers.values().map(|w| w.heap_limit_bytes).sum();
-      if reserved + spec.heap_limit_bytes > self.heap_budget_bytes {
-        return Err(give_back(message));
-      }
+    if !self.make_room(&mut workers, spec) {
+      return Err(give_back(message));
     }
     match self.start_worker(spec, message) {
       Ok(handle) => {
@@ -487,6 +459,28 @@ impl Pool {
       Err(err) => tracing::error!(app = %spec.key, "cannot start a worker: {err}"),
     }
     Ok(())
+  }
+
+  /// Evicts least recently used idle workers until one for `spec` fits
+  /// within the pool size and the heap budget; false if it cannot.
+  fn make_room(&self, workers: &mut HashMap<String, Arc<PooledWorker>>, spec: &WorkerSpec) -> bool {
+    let over_budget = |workers: &HashMap<String, Arc<PooledWorker>>| {
+      let reserved: usize = workers.values().map(|w| w.heap_limit_bytes).sum();
+      self.heap_budget_bytes > 0 && reserved + spec.heap_limit_bytes > self.heap_budget_bytes
+    };
+    while workers.len() >= self.max_size || over_budget(workers) {
+      let lru = workers
+        .iter()
+        .filter(|(_, w)| !w.is_busy())
+        .min_by_key(|(_, w)| *w.last_used.lock().unwrap())
+        .map(|(key, _)| key.clone());
+      let Some(lru) = lru else {
+        return false;
+      };
+      workers.remove(&lru);
+      self.counters.evictions.fetch_add(1, Ordering::Relaxed);
+    }
+    true
   }
 
   fn enter(self: &Arc<Self>, worker: &Arc<PooledWorker>) -> InFlightGuard {

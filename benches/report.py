@@ -16,13 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "benches")
 BUN = os.environ.get("BUN") or os.path.join(BENCH, ".peers", "bun")
 DENO = os.environ.get("DENO") or os.path.join(BENCH, ".peers", "deno")
-LABELS = {
-    "buntime": "buntime",
-    "bun": "Bun.serve",
-    "deno": "Deno.serve",
-    "original": "original model (Bun + Worker per app)",
-    "original-per-request": "original model, ttl 0 (Bun + new Worker per request)",
-}
+from compare import LABELS  # noqa: E402 (benches/ is this script's folder)
 ORIGINAL_TTL0_RPS = 91  # the original Buntime's ttl 0 figure from Issue 8
 # workload → (peer, minimum ratio ours/peer) or a special rule, judged at 32 connections
 TARGETS = {

@@ -64,11 +64,6 @@ pub fn rss_bytes() -> u64 {
 }
 
 impl Metrics {
-  /// One answered app request (`key` = `name@version`).
-  pub fn record(&self, key: &str, status: u16, elapsed: Duration) {
-    self.record_for(&self.app(key), status, elapsed);
-  }
-
   /// The counters of app `key`, made on first use.
   pub fn app(&self, key: &str) -> Arc<AppFigures> {
     if let Some(figures) = self.apps.read().unwrap().get(key) {

@@ -265,17 +265,11 @@ impl AppState {
     if proxied_client || segment.is_empty() || segment == "_" {
       return None;
     }
-    let decoded = percent_encoding::percent_decode_str(segment)
-      .decode_utf8()
-      .ok()?;
-    let (name, range) = match decoded.split_once('@') {
-      Some((name, range)) => (name, Some(range)),
-      None => (decoded.as_ref(), None),
-    };
-    if !self.resolver.exists(name) {
+    let (name, range) = app_of_segment(segment);
+    if !self.resolver.exists(&name) {
       return None;
     }
-    let loaded = self.load(&self.resolver.resolve(name, range)?);
+    let loaded = self.load(&self.resolver.resolve(&name, range.as_deref())?);
     let loaded = loaded.as_ref().as_ref().ok()?;
     let spec = loaded.entry.as_ref()?;
     let proxied = loaded
@@ -576,6 +570,15 @@ fn split_first_segment(path: &str) -> (&str, &str) {
   }
 }
 
+/// The app a path's first segment names: `name[@range]`, percent-decoded.
+fn app_of_segment(segment: &str) -> (String, Option<String>) {
+  let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+  match decoded.split_once('@') {
+    Some((name, range)) => (name.to_string(), Some(range.to_string())),
+    None => (decoded.into_owned(), None),
+  }
+}
+
 /// App requests: the body limit (`MAX_BODY_MB`), then routing.
 async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
   let limit = state.settings.max_body_mb << 20;
@@ -609,13 +612,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
 async fn route(state: &AppState, request: Request) -> Response {
   let path = request.uri().path().to_string();
   let (segment, rest) = split_first_segment(&path);
-  let decoded = percent_encoding::percent_decode_str(segment)
-    .decode_utf8_lossy()
-    .into_owned();
-  let (name, range) = match decoded.split_once('@') {
-    Some((name, range)) => (name.to_string(), Some(range.to_string())),
-    None => (decoded.clone(), None),
-  };
+  let (name, range) = app_of_segment(segment);
 
   let shell = state.settings.app_shell.as_deref();
   let is_app = !segment.is_empty() && state.resolver.exists(&name);
@@ -626,7 +623,11 @@ async fn route(state: &AppState, request: Request) -> Response {
     if segment.is_empty() {
       return (StatusCode::OK, format!("Buntime v{VERSION}")).into_response();
     }
-    return json_error(StatusCode::NOT_FOUND, format!("App not found: {decoded}"));
+    let shown = match &range {
+      Some(range) => format!("{name}@{range}"),
+      None => name,
+    };
+    return json_error(StatusCode::NOT_FOUND, format!("App not found: {shown}"));
   }
   let base = format!("/{segment}");
   run_app(state, request, &name, range.as_deref(), &base, rest).await

@@ -152,6 +152,25 @@ def throughput(data):
                            f"{m['rss_mb']:.0f} | {fmt(m['server_cpu'])}% | {m['wrk_cpu']:.0f}%{flag} | {ratio} | "
                            + " / ".join(fmt(p) for p in m["passes"]) + " |")
     out.append("")
+    paced = meta.get("paced", {})
+    if paced:
+        out.append("### Worker start (`ttl: 0`, requests one at a time)\n")
+        gap = next(iter(paced.values()))["gap_ms"]
+        out.append(f"Latency of single requests sent {gap:g} ms apart on one keep-alive connection (raw socket "
+                   "client), so a worker can be made ready between them: every `ttl: 0` request still runs in "
+                   "an isolate of its own. `warm worker` is the same buntime server answering `hello` from a "
+                   "reused worker: the floor.\n")
+        out.append("| target | p50 ms | p99 ms | requests |")
+        out.append("|---|---|---|---|")
+        for key, r in paced.items():
+            w, t = key.split("/", 1)
+            label = "buntime, warm worker (hello)" if t == "buntime-warm" else LABELS[t]
+            out.append(f"| {label} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | {r['n']} |")
+        out.append("")
+        ours = paced.get("ttl0/buntime")
+        if ours:
+            verdicts.append(("ttl0 worker start ≤ 1 ms (p50, requests 20 ms apart)",
+                             f"p50 {ours['p50_ms']:.2f} ms, p99 {ours['p99_ms']:.2f} ms", ours["p50_ms"] <= 1.0))
     probes = meta.get("probes", {})
     if probes:
         out.append("Response checked before each run (status, body bytes): " + "; ".join(

@@ -575,8 +575,13 @@ function buildHandler(mod) {
   };
 }
 
+// The functions a worker runs from its start to its first answer are
+// written `(function ...)`: V8 compiles a parenthesised function with the
+// module, at snapshot time, so its bytecode is in the snapshot and a fresh
+// isolate (every `ttl: 0` request) does not parse and compile it again.
+
 /** Checks the app and returns how to dispatch to it. */
-export function makeHandler(mod) {
+export const makeHandler = (function makeHandler(mod) {
   appModule = mod;
   current = buildHandler(mod);
   return {
@@ -589,13 +594,13 @@ export function makeHandler(mod) {
     get onError() {
       return current.onError;
     },
-    dispatch(req, pathname) {
+    dispatch: (function dispatch(req, pathname) {
       // `server.reload()` swaps the handlers.
       current ??= buildHandler(appModule);
       return current.dispatch(req, pathname);
-    },
+    }),
   };
-}
+});
 
 globalThis.Bun.serve = captureServe;
 
@@ -628,7 +633,7 @@ function responseHeaders(inner, req) {
   return headers;
 }
 
-async function sendResponse(id, res, req) {
+const sendResponse = (async function sendResponse(id, res, req) {
   if (!(res instanceof Response)) {
     throw new TypeError(`The app's handler must return a Response, got ${describe(res)}`);
   }
@@ -663,7 +668,7 @@ async function sendResponse(id, res, req) {
   } finally {
     op_buntime_resp_end(id);
   }
-}
+});
 
 /** The error with its stack, minus Buntime's own frames. */
 function errorMessage(err) {
@@ -672,7 +677,7 @@ function errorMessage(err) {
   return stack.split("\n").filter((line) => !line.includes("(ext:") && !line.includes(" ext:")).join("\n");
 }
 
-async function handleRequest(handler, msg, config) {
+const handleRequest = (async function handleRequest(handler, msg, config) {
   // See IncomingMessage in src/ext/ops.rs for the layout.
   const id = msg[1];
   const method = msg[2];
@@ -726,9 +731,9 @@ async function handleRequest(handler, msg, config) {
     console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
     op_buntime_respond_error(id, 500, errorMessage(err));
   }
-}
+});
 
-async function runHook(name, hook) {
+const runHook = (async function runHook(name, hook) {
   if (!hook) return;
   let timer;
   try {
@@ -741,7 +746,7 @@ async function runHook(name, hook) {
   } finally {
     clearTimeout(timer);
   }
-}
+});
 
 /** Requests being handled plus open WebSockets: the worker ends at zero. */
 let inFlight = 0;
@@ -758,16 +763,16 @@ function socketCountChanged(delta) {
  * idle for an instant between requests is not collected every time).
  */
 let collectTimer = null;
-function collectWhenIdle(config) {
+const collectWhenIdle = (function collectWhenIdle(config) {
   if (!config.lowMemory || inFlight !== 0 || collectTimer !== null) return;
   collectTimer = setTimeout(() => {
     collectTimer = null;
     if (inFlight === 0) op_bun_gc(true);
   }, 100);
-}
+});
 
 /** Runs until the inbox closes and every request and socket has finished. */
-export async function serve(handler, config) {
+export const serve = (async function serve(handler, config) {
   while (true) {
     const msg = await op_buntime_next_message();
     if (msg[0] === 2) break;
@@ -781,15 +786,17 @@ export async function serve(handler, config) {
       continue;
     }
     inFlight++;
-    handleRequest(handler, msg, config).finally(() => {
-      if (--inFlight === 0 && drained) drained();
-      collectWhenIdle(config);
-    });
+    handleRequest(handler, msg, config).finally(
+      (function finished() {
+        if (--inFlight === 0 && drained) drained();
+        collectWhenIdle(config);
+      }),
+    );
   }
   if (inFlight > 0) await new Promise((resolve) => (drained = resolve));
   await runHook("onTerminate", handler?.onTerminate);
   op_buntime_worker_done();
-}
+});
 
 /**
  * Runs the request path once while the snapshot is made, without ops: the

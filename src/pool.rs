@@ -8,7 +8,9 @@
 //!   idle one is evicted. When every one is busy the request waits for a
 //!   slot (counted in `queueSize`) until its timeout.
 //! - A few standby isolates are created ahead of time, so a new worker only
-//!   has to load its app.
+//!   has to load its app. A `ttl: 0` app that was just requested keeps its
+//!   next worker loaded ahead of time (primed): its next request only waits
+//!   for its own handling.
 //!
 //! The pool's lock is never held across an await: starting a worker is
 //! synchronous (the isolate is created on the worker's own thread).
@@ -213,6 +215,114 @@ impl Standbys {
   }
 }
 
+/// How long a primed worker waits for its request before it is dropped.
+const PRIMED_MAX_WAIT: Duration = Duration::from_secs(60);
+/// After a primed worker was found dead (its app fails to load), its app is
+/// not primed again for this long: a broken app would otherwise load twice
+/// per request.
+const PRIME_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The next worker of each recently requested `ttl: 0` app, started with
+/// the app loaded before the request that will use it arrives. Each request
+/// still gets an isolate of its own, whose app was loaded for it alone; only
+/// the loading happens earlier, off the request's path.
+struct Primed {
+  /// Most primed workers (0: none).
+  limit: usize,
+  ready: Mutex<HashMap<String, PrimedWorker>>,
+}
+
+struct PrimedWorker {
+  spec: Arc<WorkerSpec>,
+  /// `None` while it is being started, or while its app backs off after a
+  /// primed worker was found dead.
+  handle: Option<WorkerHandle>,
+  since: Instant,
+}
+
+impl Primed {
+  /// The primed worker for `spec`, if one was loaded from the same spec
+  /// (a stale one, whose config changed, is dropped).
+  fn take(&self, spec: &Arc<WorkerSpec>) -> Option<WorkerHandle> {
+    let mut ready = self.ready.lock().unwrap();
+    let primed = ready.get_mut(&spec.key)?;
+    if !(Arc::ptr_eq(&primed.spec, spec) || *primed.spec == **spec) {
+      ready.remove(&spec.key);
+      return None;
+    }
+    let handle = primed.handle.take()?;
+    ready.remove(&spec.key);
+    Some(handle)
+  }
+
+  /// Whether a worker for `spec` should be primed now: none is (or is
+  /// backing off), and there is room (the least recently primed other app
+  /// makes room).
+  fn claim(&self, spec: &Arc<WorkerSpec>, now: Instant) -> bool {
+    if self.limit == 0 {
+      return false;
+    }
+    let mut ready = self.ready.lock().unwrap();
+    if let Some(primed) = ready.get(&spec.key) {
+      if primed.handle.is_some() || now.duration_since(primed.since) < PRIME_BACKOFF {
+        return false;
+      }
+      ready.remove(&spec.key);
+    }
+    while ready.len() >= self.limit {
+      let oldest = ready
+        .iter()
+        .min_by_key(|(_, p)| p.since)
+        .map(|(key, _)| key.clone());
+      match oldest {
+        Some(key) => ready.remove(&key),
+        None => break,
+      };
+    }
+    // Holds the place (as a backoff would) while the worker is started, so
+    // a concurrent request does not prime a second one.
+    ready.insert(
+      spec.key.clone(),
+      PrimedWorker {
+        spec: spec.clone(),
+        handle: None,
+        since: now,
+      },
+    );
+    true
+  }
+
+  fn put(&self, spec: &Arc<WorkerSpec>, handle: Option<WorkerHandle>) {
+    let primed = PrimedWorker {
+      spec: spec.clone(),
+      handle,
+      since: Instant::now(),
+    };
+    self.ready.lock().unwrap().insert(spec.key.clone(), primed);
+  }
+
+  /// Drops primed workers that waited too long (their app is no longer
+  /// being requested) and ended backoffs.
+  fn expire(&self, now: Instant) {
+    self.ready.lock().unwrap().retain(|_, p| {
+      let limit = if p.handle.is_some() {
+        PRIMED_MAX_WAIT
+      } else {
+        PRIME_BACKOFF
+      };
+      now.duration_since(p.since) < limit
+    });
+  }
+
+  fn forget_app(&self, prefix: &str) {
+    self
+      .ready
+      .lock()
+      .unwrap()
+      .retain(|key, _| !key.starts_with(prefix));
+  }
+}
+
 /// The pool key of an app's `index`th instance: `name@version` for the
 /// first, `name@version#2` for the second, and so on.
 fn instance_key(key: &str, index: usize) -> std::borrow::Cow<'_, str> {
@@ -229,6 +339,8 @@ pub struct PoolOptions {
   pub max_size: usize,
   /// Isolates kept created ahead of time.
   pub standbys: usize,
+  /// `ttl: 0` apps whose next worker is kept loaded ahead of time.
+  pub primed: usize,
   /// Heap limit of a standby isolate (the default worker heap).
   pub heap_limit_bytes: usize,
   /// Sum of the heap limits of pooled workers may not exceed this (0 = no
@@ -244,6 +356,7 @@ pub struct Pool {
   socket_max_age: Option<Duration>,
   workers: Mutex<HashMap<String, Arc<PooledWorker>>>,
   standbys: Standbys,
+  primed: Primed,
   slot_freed: Notify,
   counters: Counters,
 }
@@ -259,6 +372,10 @@ impl Pool {
         target: options.standbys,
         heap_limit_bytes: options.heap_limit_bytes,
         ready: Mutex::new(Vec::new()),
+      },
+      primed: Primed {
+        limit: options.primed,
+        ready: Mutex::new(HashMap::new()),
       },
       slot_freed: Notify::new(),
       counters: Counters::default(),
@@ -281,19 +398,78 @@ impl Pool {
     });
   }
 
+  /// A new worker for `spec` answering `first`, then standbys replaced.
   fn start_worker(
     &self,
     spec: &Arc<WorkerSpec>,
     first: WorkerMessage,
   ) -> std::io::Result<WorkerHandle> {
-    self.counters.created.fetch_add(1, Ordering::Relaxed);
-    let standby = self.standbys.take(spec.heap_limit_bytes);
-    let handle = match standby {
-      Some(standby) => standby.assign(spec.clone(), first),
-      None => worker::spawn(spec.clone(), first)?,
-    };
+    let handle = self.new_worker(spec, Some(first))?;
     self.standbys.refill();
     Ok(handle)
+  }
+
+  /// A new worker for `spec` (on a standby if one is ready), with `first`
+  /// to answer, or without, loading its app and waiting.
+  fn new_worker(
+    &self,
+    spec: &Arc<WorkerSpec>,
+    first: Option<WorkerMessage>,
+  ) -> std::io::Result<WorkerHandle> {
+    self.counters.created.fetch_add(1, Ordering::Relaxed);
+    let standby = match self.standbys.take(spec.heap_limit_bytes) {
+      Some(standby) => standby,
+      None => Standby::start(spec.heap_limit_bytes)?,
+    };
+    Ok(match first {
+      Some(first) => standby.assign(spec.clone(), first),
+      None => standby.preload(spec.clone()),
+    })
+  }
+
+  /// A `ttl: 0` request: to the app's primed worker if it has one, else to
+  /// a new worker. Priming the app's next worker and replacing standbys
+  /// wait for [`Pool::fresh_answered`]: on a small machine they would take
+  /// the CPU this request needs.
+  fn dispatch_fresh(
+    &self,
+    spec: &Arc<WorkerSpec>,
+    message: WorkerMessage,
+  ) -> Result<Dispatched, PoolError> {
+    self.counters.misses.fetch_add(1, Ordering::Relaxed);
+    let mut message = message;
+    let mut dead_primed = false;
+    if let Some(primed) = self.primed.take(spec) {
+      match primed.send(message) {
+        // Dropping the handle closes the inbox behind the job, so the
+        // worker stops once it has answered.
+        Ok(()) => return Ok(Dispatched::Fresh(primed.control.clone())),
+        Err(returned) => {
+          message = returned;
+          dead_primed = true;
+        }
+      }
+    }
+    if dead_primed {
+      self.primed.put(spec, None);
+    }
+    let handle = self.new_worker(spec, Some(message))?;
+    Ok(Dispatched::Fresh(handle.control.clone()))
+  }
+
+  /// A `ttl: 0` request was answered: prime its app's next worker and
+  /// replace the standbys taken, after the response has been written.
+  pub fn fresh_answered(self: &Arc<Self>, spec: &Arc<WorkerSpec>) {
+    let (pool, spec) = (self.clone(), spec.clone());
+    tokio::spawn(async move {
+      if pool.primed.claim(&spec, Instant::now()) {
+        match pool.new_worker(&spec, None) {
+          Ok(handle) => pool.primed.put(&spec, Some(handle)),
+          Err(err) => tracing::error!(app = %spec.key, "cannot prime a worker: {err}"),
+        }
+      }
+      pool.standbys.refill();
+    });
   }
 
   /// Hands `job` to a worker for `spec.key`, starting one if needed; when
@@ -314,11 +490,7 @@ impl Pool {
     };
     let message = WorkerMessage::Request(Box::new(job));
     if config.ttl.is_zero() {
-      // One isolate, one request: dropping the handle closes the inbox
-      // behind the job, so the worker stops once it has answered.
-      self.counters.misses.fetch_add(1, Ordering::Relaxed);
-      let handle = self.start_worker(spec, message)?;
-      return Ok(Dispatched::Fresh(handle.control.clone()));
+      return self.dispatch_fresh(spec, message);
     }
     let deadline = tokio::time::Instant::now() + wait;
     let mut message = message;
@@ -497,6 +669,7 @@ impl Pool {
   /// forgets those whose thread ended. Idle ones get `onIdle()` first.
   fn sweep(self: &Arc<Self>) {
     let now = Instant::now();
+    self.primed.expire(now);
     let mut workers = self.workers.lock().unwrap();
     for (key, worker) in workers.iter() {
       if worker.silent_too_long(now) && !worker.probing.swap(true, Ordering::AcqRel) {
@@ -546,6 +719,7 @@ impl Pool {
   /// requests finish on the old code, the next request loads the new.
   pub fn retire_app(&self, name: &str) {
     let prefix = format!("{name}@");
+    self.primed.forget_app(&prefix);
     self.workers.lock().unwrap().retain(|key, worker| {
       let keep = !key.starts_with(&prefix);
       if !keep {
@@ -564,6 +738,7 @@ impl Pool {
       let _ = worker.handle.send(WorkerMessage::GoingAway);
     }
     self.standbys.ready.lock().unwrap().clear();
+    self.primed.ready.lock().unwrap().clear();
   }
 
   /// Pooled workers now and the most allowed: cheap, for `/_/health`.

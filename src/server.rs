@@ -124,6 +124,7 @@ impl AppState {
       pool: Pool::new(PoolOptions {
         max_size: settings.pool_size(),
         standbys: settings.prestart_workers as usize,
+        primed: settings.primed_workers as usize,
         heap_limit_bytes: (settings.worker_heap_mb as usize) << 20,
         heap_budget_bytes: (settings.total_heap_mb as usize) << 20,
         socket_max_age: (settings.ws_worker_max_age > 0)
@@ -799,6 +800,7 @@ async fn run_app(
       );
     }
   };
+  let fresh = matches!(dispatched, Dispatched::Fresh(_));
   let response = match wait_for_reply(reply_rx, &deadline).await {
     Err(_) => {
       check_stuck(state, key, &dispatched);
@@ -835,6 +837,9 @@ async fn run_app(
       ),
     },
   };
+  if fresh {
+    state.pool.fresh_answered(spec);
+  }
   state
     .metrics
     .record_for(figures, response.status().as_u16(), started.elapsed());

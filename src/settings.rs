@@ -66,6 +66,13 @@ pub struct Settings {
   #[arg(long, env = "PRESTART_WORKERS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=64))]
   pub prestart_workers: u64,
 
+  /// `ttl: 0` apps (the most recently requested) that keep their next
+  /// worker started with the app loaded, so a request only waits for its
+  /// own handling; 0 turns this off. Each costs one isolate while it waits
+  /// (dropped after 60 s unused).
+  #[arg(long, env = "PRIMED_WORKERS", default_value_t = 4, value_parser = clap::value_parser!(u64).range(0..=256))]
+  pub primed_workers: u64,
+
   /// Bearer token for the internal `/_/` routes; without it they answer
   /// loopback clients only.
   #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]

@@ -30,7 +30,7 @@ static SNAPSHOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/BUNTIME_SNAPS
 include!(concat!(env!("OUT_DIR"), "/residual_lazy_js.rs"));
 
 /// What a worker runs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkerSpec {
   /// `name@version`.
   pub key: String,
@@ -248,8 +248,20 @@ impl Standby {
   /// the app has loaded wait in the inbox; if loading fails they are
   /// answered with the load error.
   pub fn assign(self, spec: Arc<WorkerSpec>, first: WorkerMessage) -> WorkerHandle {
+    self.assign_with(spec, Some(first))
+  }
+
+  /// Gives the worker its app with nothing to answer yet: it loads the app
+  /// and waits for its first message.
+  pub fn preload(self, spec: Arc<WorkerSpec>) -> WorkerHandle {
+    self.assign_with(spec, None)
+  }
+
+  fn assign_with(self, spec: Arc<WorkerSpec>, first: Option<WorkerMessage>) -> WorkerHandle {
     let (inbox_tx, inbox_rx) = mpsc::unbounded_channel();
-    let _ = inbox_tx.send(first);
+    if let Some(first) = first {
+      let _ = inbox_tx.send(first);
+    }
     // If the thread is gone, the inbox closes and the caller sees it closed.
     let _ = self.assign.send(Assignment {
       spec,
@@ -261,11 +273,6 @@ impl Standby {
       started_at: Instant::now(),
     }
   }
-}
-
-/// A worker for `spec` on a new thread and isolate (no standby at hand).
-pub fn spawn(spec: Arc<WorkerSpec>, first: WorkerMessage) -> std::io::Result<WorkerHandle> {
-  Ok(Standby::start(spec.heap_limit_bytes)?.assign(spec, first))
 }
 
 fn create_runtime(heap_limit_bytes: usize, loader: Rc<AppModuleLoader>) -> JsRuntime {

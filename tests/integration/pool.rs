@@ -526,3 +526,60 @@ export default {
   assert_eq!(bad.status, 500, "{}", bad.body);
   assert!(bad.error().contains("\"instances\""), "{}", bad.body);
 }
+
+/// A `ttl: 0` app whose top level notes when it was loaded.
+fn loaded_at_app(version: u32) -> String {
+  format!(
+    "const loadedAt = Date.now(); let n = 0;
+    export default {{ fetch() {{ return Response.json({{ n: ++n, waited: Date.now() - loadedAt, v: {version} }}) }} }}"
+  )
+}
+
+#[tokio::test]
+async fn ttl_zero_primes_the_next_worker_and_drops_it_when_the_code_changes() {
+  let apps = Apps::new();
+  apps
+    .js("primed/1.0.0", &loaded_at_app(1))
+    .file("primed/1.0.0/worker.config.json", r#"{"ttl": 0}"#);
+  let server = Server::start(&apps);
+  let first = server.get("/primed").await.json();
+  assert_eq!(
+    (first["n"].as_u64(), first["v"].as_u64()),
+    (Some(1), Some(1))
+  );
+  // The next worker loaded the app while nothing was asked of it: fresh
+  // state (n = 1), loaded well before this request.
+  tokio::time::sleep(Duration::from_millis(500)).await;
+  let second = server.get("/primed").await.json();
+  assert_eq!(second["n"], 1, "{second}");
+  assert!(second["waited"].as_u64().unwrap() >= 300, "{second}");
+
+  // New code: the primed worker holding the old code is dropped when the
+  // change is seen (the watcher reports it within milliseconds; 1.5 s of
+  // slack), so the very first request after it runs the new code.
+  tokio::time::sleep(Duration::from_millis(300)).await;
+  apps.js("primed/1.0.0", &loaded_at_app(2));
+  tokio::time::sleep(Duration::from_millis(1500)).await;
+  for _ in 0..3 {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let reply = server.get("/primed").await.json();
+    assert_eq!(
+      (reply["n"].as_u64(), reply["v"].as_u64()),
+      (Some(1), Some(2)),
+      "{reply}"
+    );
+  }
+}
+
+#[tokio::test]
+async fn primed_workers_can_be_turned_off() {
+  let apps = Apps::new();
+  apps
+    .js("cold/1.0.0", &loaded_at_app(1))
+    .file("cold/1.0.0/worker.config.json", r#"{"ttl": 0}"#);
+  let server = Server::start_with(&apps, &[("PRIMED_WORKERS", "0")]);
+  server.get("/cold").await;
+  tokio::time::sleep(Duration::from_millis(500)).await;
+  let reply = server.get("/cold").await.json();
+  assert!(reply["waited"].as_u64().unwrap() < 300, "{reply}");
+}

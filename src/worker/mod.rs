@@ -382,14 +382,37 @@ async fn run(
 
 /// Serves connections handed to this worker on its own runtime.
 fn connection_host() -> ConnectionHost {
+  let pacing = Arc::new(AtomicBool::new(false));
   ConnectionHost(Rc::new(move |task| {
     let hold = ThreadHold::take();
+    if !pacing.swap(true, Ordering::AcqRel) {
+      tokio::spawn(pace_timer_wheel(hold.0.clone(), pacing.clone()));
+    }
     let serve = task();
     tokio::spawn(async move {
       serve.await;
       drop(hold);
     });
   }))
+}
+
+/// While this thread serves connections, keeps a timer due within a second.
+/// hyper re-arms its head timeout for every request; tokio wakes its own
+/// driver (an eventfd write and an extra epoll round) whenever a timer is
+/// set earlier than every other one, which without this is every request.
+async fn pace_timer_wheel(holds: Option<Arc<AtomicUsize>>, pacing: Arc<AtomicBool>) {
+  let still_serving = || {
+    holds
+      .as_ref()
+      .is_some_and(|h| h.load(Ordering::Acquire) > 0)
+  };
+  loop {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    if !still_serving() {
+      pacing.store(false, Ordering::Release);
+      return;
+    }
+  }
 }
 
 /// The status and message for requests a failed worker cannot answer.

@@ -31,6 +31,7 @@ impl Connection {
       .unwrap();
     let mut line = String::new();
     self.0.read_line(&mut line).await.unwrap();
+    let status_line = line.trim_end().to_string();
     let status: u16 = line
       .split(' ')
       .nth(1)
@@ -47,7 +48,7 @@ impl Connection {
       let lower = line.to_ascii_lowercase();
       assert!(
         !lower.starts_with("connection: close"),
-        "the server closed it: {lower}"
+        "the server closed it after GET {path} ({status_line})"
       );
       if let Some(value) = lower.strip_prefix("content-length:") {
         length = value.trim().parse().unwrap();

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod metrics;
 pub mod pool;
 pub mod proxy;
+pub mod proxy_threads;
 pub mod resolver;
 pub mod server;
 pub mod settings;

@@ -222,6 +222,12 @@ impl Metrics {
       pool.adopted_connections as f64,
     );
     metric(
+      "connections_proxy_threads_total",
+      "counter",
+      "Client connections served on a proxy thread (their first request went to a proxy rule).",
+      crate::proxy_threads::connections_served() as f64,
+    );
+    metric(
       "resident_memory_bytes",
       "gauge",
       "Resident memory of the process.",

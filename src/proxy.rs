@@ -254,25 +254,42 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 
 type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>;
 
-/// One pooled client per TLS policy, shared by every app.
-fn client(secure: bool) -> &'static HttpsClient {
+thread_local! {
+  /// A proxy thread's own clients (trusting, verifying: indexed by
+  /// `secure`): their pooled connections live on that thread.
+  static THREAD_CLIENTS: [std::cell::OnceCell<HttpsClient>; 2] =
+    const { [std::cell::OnceCell::new(), std::cell::OnceCell::new()] };
+}
+
+/// The pooled client for a TLS policy: the proxy thread's own on a proxy
+/// thread, else one shared by the front end.
+fn client(secure: bool) -> HttpsClient {
+  if crate::proxy_threads::on_proxy_thread() {
+    return THREAD_CLIENTS.with(|clients| {
+      clients[usize::from(secure)]
+        .get_or_init(|| new_client(secure))
+        .clone()
+    });
+  }
   static VERIFYING: OnceLock<HttpsClient> = OnceLock::new();
   static TRUSTING: OnceLock<HttpsClient> = OnceLock::new();
   let cell = if secure { &VERIFYING } else { &TRUSTING };
-  cell.get_or_init(|| {
-    let tls = tls_config(secure);
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-      .with_tls_config((*tls).clone())
-      .https_or_http()
-      .enable_http1()
-      .wrap_connector(http);
-    Client::builder(TokioExecutor::new())
-      .pool_idle_timeout(Duration::from_secs(30))
-      .build(connector)
-  })
+  cell.get_or_init(|| new_client(secure)).clone()
+}
+
+fn new_client(secure: bool) -> HttpsClient {
+  let tls = tls_config(secure);
+  let mut http = HttpConnector::new();
+  http.enforce_http(false);
+  http.set_nodelay(true);
+  let connector = hyper_rustls::HttpsConnectorBuilder::new()
+    .with_tls_config((*tls).clone())
+    .https_or_http()
+    .enable_http1()
+    .wrap_connector(http);
+  Client::builder(TokioExecutor::new())
+    .pool_idle_timeout(Duration::from_secs(30))
+    .build(connector)
 }
 
 fn tls_config(secure: bool) -> Arc<rustls::ClientConfig> {

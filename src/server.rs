@@ -32,6 +32,7 @@ use crate::limits::{LimitedBody, ReadTimeoutBody, Tripped};
 use crate::metrics::{AppFigures, Metrics};
 use crate::pool::{Dispatched, Pool, PoolError, PoolOptions, STUCK_GRACE};
 use crate::proxy::{self, ProxyRules};
+use crate::proxy_threads::ProxyThreads;
 use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
 use crate::settings::Settings;
 use crate::worker::WorkerSpec;
@@ -244,10 +245,15 @@ impl AppState {
     tracing::debug!(app = %name, "files changed: reloading");
   }
 
-  /// The app worker that should own a connection whose first bytes are
-  /// `head`: an HTTP/1 request for an app with a pooled (`ttl > 0`),
-  /// single-instance worker and a path no proxy rule takes.
-  fn adoptable(&self, head: &[u8]) -> Option<(Arc<WorkerSpec>, AppConfig)> {
+  /// Where a connection whose first bytes are `head` is served: an HTTP/1
+  /// request for a path a proxy rule takes goes to a proxy thread; one for
+  /// an app with a pooled (`ttl > 0`), single-instance worker, to that
+  /// worker's thread; anything else stays on the front end.
+  fn placement(&self, head: &[u8]) -> Placement {
+    self.placement_of(head).unwrap_or(Placement::FrontEnd)
+  }
+
+  fn placement_of(&self, head: &[u8]) -> Option<Placement> {
     let line_end = head.windows(2).position(|w| w == b"\r\n")?;
     let line = std::str::from_utf8(&head[..line_end]).ok()?;
     let mut parts = line.split(' ');
@@ -255,15 +261,9 @@ impl AppState {
     if parts.next().is_some() || !version.starts_with("HTTP/1.") || !target.starts_with('/') {
       return None;
     }
-    // A reverse proxy pools its connections across apps: one worker
-    // should not carry every app's traffic.
-    let lower = head.to_ascii_lowercase();
-    let proxied_client = [&b"\r\nx-forwarded-for:"[..], b"\r\nforwarded:", b"\r\nvia:"]
-      .iter()
-      .any(|name| lower.windows(name.len()).any(|w| w == *name));
     let path = target.split('?').next()?;
     let (segment, rest) = split_first_segment(path);
-    if proxied_client || segment.is_empty() || segment == "_" {
+    if segment.is_empty() || segment == "_" {
       return None;
     }
     let (name, range) = app_of_segment(segment);
@@ -272,15 +272,27 @@ impl AppState {
     }
     let loaded = self.load(&self.resolver.resolve(&name, range.as_deref())?);
     let loaded = loaded.as_ref().as_ref().ok()?;
-    let spec = loaded.entry.as_ref()?;
     let proxied = loaded
       .proxy
       .as_ref()
       .is_some_and(|rules| rules.route(rest, None).is_some());
-    if loaded.config.ttl.is_zero() || loaded.config.instances > 1 || proxied {
+    if proxied {
+      return Some(Placement::Proxy);
+    }
+    let spec = loaded.entry.as_ref()?;
+    // A reverse proxy pools its connections across apps: one worker
+    // should not carry every app's traffic.
+    let lower = head.to_ascii_lowercase();
+    let proxied_client = [&b"\r\nx-forwarded-for:"[..], b"\r\nforwarded:", b"\r\nvia:"]
+      .iter()
+      .any(|name| lower.windows(name.len()).any(|w| w == *name));
+    if proxied_client || loaded.config.ttl.is_zero() || loaded.config.instances > 1 {
       return None;
     }
-    Some((spec.clone(), loaded.config.clone()))
+    Some(Placement::Worker(
+      spec.clone(),
+      Box::new(loaded.config.clone()),
+    ))
   }
 
   pub(crate) fn admin_token(&self) -> Option<&str> {
@@ -402,9 +414,9 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
 
 type ConnBuilder = hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>;
 
-/// Hands the connection to the worker of the app its first request is for
-/// (see `AppState::adoptable`), so its requests are served on that worker's
-/// thread; gives it back when it stays on the front end.
+/// Hands the connection to the worker of the app its first request is for,
+/// or to a proxy thread (see `AppState::placement`), so its requests are
+/// served on that thread; gives it back when it stays on the front end.
 async fn place_connection(
   state: &Arc<AppState>,
   app: &Router,
@@ -417,16 +429,32 @@ async fn place_connection(
   let Ok(Ok(n)) = tokio::time::timeout(wait, tcp.peek(&mut head)).await else {
     return None;
   };
-  let Some((spec, config)) = state.adoptable(&head[..n]) else {
-    return Some(tcp);
+  let placed = match state.placement(&head[..n]) {
+    Placement::FrontEnd => return Some(tcp),
+    Placement::Worker(spec, config) => {
+      let task = adopted_connection(app.clone(), state.clone(), tcp.into_std().ok()?, remote);
+      state.pool.adopt(&spec, &config, task)
+    }
+    Placement::Proxy => {
+      let task = adopted_connection(app.clone(), state.clone(), tcp.into_std().ok()?, remote);
+      ProxyThreads::get().serve(task)
+    }
   };
-  let tcp = tcp.into_std().ok()?;
-  let task = adopted_connection(app.clone(), state.clone(), tcp, remote);
-  if let Err(task) = state.pool.adopt(&spec, &config, task) {
+  if let Err(task) = placed {
     // No room for its worker now: serve it here after all.
     tokio::spawn(task());
   }
   None
+}
+
+/// Where a new connection is served, from its first request.
+enum Placement {
+  /// On the shared front end.
+  FrontEnd,
+  /// On the thread of this app's worker.
+  Worker(Arc<WorkerSpec>, Box<AppConfig>),
+  /// On a proxy thread: the first request goes to a proxy rule.
+  Proxy,
 }
 
 /// Serves a connection on whichever runtime calls it (a worker thread's):

@@ -84,11 +84,15 @@ fn apps() -> Apps {
 }
 
 async fn adopted(server: &Server) -> u64 {
+  counter(server, "buntime_connections_adopted_total").await
+}
+
+async fn counter(server: &Server, name: &str) -> u64 {
   let text = server.get("/_/metrics/prometheus").await.body;
   text
     .lines()
-    .find_map(|line| line.strip_prefix("buntime_connections_adopted_total "))
-    .expect("the adopted-connections counter")
+    .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+    .unwrap_or_else(|| panic!("no {name} in the metrics"))
     .parse::<f64>()
     .unwrap() as u64
 }
@@ -145,4 +149,53 @@ async fn without_affinity_connections_stay_on_the_front_end() {
   let server = Server::start_with(&apps, &[("CONNECTION_AFFINITY", "false")]);
   conversation(&server).await;
   assert_eq!(adopted(&server).await, 0);
+}
+
+#[tokio::test]
+async fn a_connection_that_starts_on_a_proxied_path_carries_every_kind_of_request() {
+  let port = crate::proxy::upstream().await;
+  let apps = apps();
+  apps
+    .js(
+      "gw/1.0.0",
+      "export default { fetch() { return new Response('gw worker') } }",
+    )
+    .file(
+      "gw/1.0.0/worker.config.json",
+      format!(
+        r#"{{ "ttl": 60, "proxy": {{ "^/up/(.*)$": {{ "target": "http://127.0.0.1:{port}", "rewrite": "/$1" }} }} }}"#
+      ),
+    );
+  let server = Server::start(&apps);
+  // Served on a proxy thread (not adopted by a worker), whose own pooled
+  // upstream connections carry its proxied requests.
+  let mut conn = Connection::open(&server).await;
+  for path in ["first", "second"] {
+    let (status, body) = conn.get(&format!("/gw/up/{path}?n=1"), "").await;
+    assert_eq!(status, 200, "{body}");
+    let echoed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+      (echoed["path"].as_str(), echoed["query"].as_str()),
+      (Some(&*format!("/{path}")), Some("n=1"))
+    );
+    assert_eq!(echoed["headers"]["x-forwarded-proto"], "http");
+  }
+  assert_eq!(conn.get("/gw/other", "").await, (200, "gw worker".into()));
+  assert_eq!(conn.get("/b/", "").await, (200, "b".into()));
+  assert_eq!(conn.get("/nope/", "").await.0, 404);
+  assert_eq!(conn.get("/_/health", "").await.0, 200);
+  assert_eq!(adopted(&server).await, 0);
+  assert_eq!(
+    counter(&server, "buntime_connections_proxy_threads_total").await,
+    1
+  );
+  // Without affinity it stays on the front end, and still works.
+  let server = Server::start_with(&apps, &[("CONNECTION_AFFINITY", "false")]);
+  let mut conn = Connection::open(&server).await;
+  assert_eq!(conn.get("/gw/up/x", "").await.0, 200);
+  assert_eq!(conn.get("/b/", "").await, (200, "b".into()));
+  assert_eq!(
+    counter(&server, "buntime_connections_proxy_threads_total").await,
+    0
+  );
 }

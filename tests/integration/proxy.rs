@@ -13,7 +13,7 @@ use crate::harness::{Apps, Server};
 
 /// An upstream that answers every request with what it received, and
 /// echoes WebSocket frames on `/ws/...` (closing with 4000 on "bye").
-async fn upstream() -> u16 {
+pub async fn upstream() -> u16 {
   let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
   let port = listener.local_addr().unwrap().port();
   let app = axum::Router::new().fallback(|request: Request| async move {

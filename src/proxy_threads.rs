@@ -71,14 +71,8 @@ fn start_thread(index: usize) -> Option<mpsc::UnboundedSender<ConnectionTask>> {
     .spawn(move || {
       ON_PROXY_THREAD.with(|on| on.set(true));
       runtime.block_on(async move {
-        // A timer always due within a second: hyper re-arms a head timeout
-        // per request, and tokio wakes its driver through an eventfd when
-        // a timer is set earlier than every other one.
-        tokio::spawn(async {
-          loop {
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-          }
-        });
+        // Keeps hyper's per-request head timeout from waking the driver.
+        tokio::spawn(crate::worker::pace_timer_wheel(|| true));
         while let Some(task) = tasks.recv().await {
           tokio::spawn(task());
         }

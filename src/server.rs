@@ -441,7 +441,7 @@ async fn place_connection(
     }
   };
   if let Err(task) = placed {
-    // No room for its worker now: serve it here after all.
+    // No room for its worker now (or no proxy thread): serve it here.
     tokio::spawn(task());
   }
   None

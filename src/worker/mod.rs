@@ -386,7 +386,16 @@ fn connection_host() -> ConnectionHost {
   ConnectionHost(Rc::new(move |task| {
     let hold = ThreadHold::take();
     if !pacing.swap(true, Ordering::AcqRel) {
-      tokio::spawn(pace_timer_wheel(hold.0.clone(), pacing.clone()));
+      let (holds, pacing) = (hold.0.clone(), pacing.clone());
+      tokio::spawn(async move {
+        pace_timer_wheel(|| {
+          holds
+            .as_ref()
+            .is_some_and(|h| h.load(Ordering::Acquire) > 0)
+        })
+        .await;
+        pacing.store(false, Ordering::Release);
+      });
     }
     let serve = task();
     tokio::spawn(async move {
@@ -396,20 +405,15 @@ fn connection_host() -> ConnectionHost {
   }))
 }
 
-/// While this thread serves connections, keeps a timer due within a second.
-/// hyper re-arms its head timeout for every request; tokio wakes its own
-/// driver (an eventfd write and an extra epoll round) whenever a timer is
-/// set earlier than every other one, which without this is every request.
-async fn pace_timer_wheel(holds: Option<Arc<AtomicUsize>>, pacing: Arc<AtomicBool>) {
-  let still_serving = || {
-    holds
-      .as_ref()
-      .is_some_and(|h| h.load(Ordering::Acquire) > 0)
-  };
+/// While `serving()`, keeps a timer on this thread's runtime due within a
+/// second. hyper re-arms its head timeout for every request; tokio wakes
+/// its own driver (an eventfd write and an extra epoll round) whenever a
+/// timer is set earlier than every other one, which without this is every
+/// request. Worker and proxy threads run it.
+pub async fn pace_timer_wheel(serving: impl Fn() -> bool) {
   loop {
     tokio::time::sleep(Duration::from_secs(1)).await;
-    if !still_serving() {
-      pacing.store(false, Ordering::Release);
+    if !serving() {
       return;
     }
   }

@@ -5,8 +5,8 @@ import { op_buntime_respond_error, op_buntime_respond_file } from "ext:core/ops"
 
 const jsonError = (id, status, message) => op_buntime_respond_error(id, status, message);
 
-/** `headers`: the request's headers as a flat [name, value, ...] list. */
-export async function serveStatic(id, method, pathname, entryName, headers) {
+/** The conditional headers are read by the op, where the request waits. */
+export async function serveStatic(id, method, pathname, entryName) {
   if (method !== "GET" && method !== "HEAD") {
     return jsonError(id, 405, `Method ${method} not allowed on a static site`);
   }
@@ -17,13 +17,7 @@ export async function serveStatic(id, method, pathname, entryName, headers) {
     return jsonError(id, 400, "Malformed percent-encoding in path");
   }
   if (path === "/" || path === "") path = entryName;
-  let ifNoneMatch = "";
-  let ifModifiedSince = "";
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i] === "if-none-match") ifNoneMatch = headers[i + 1];
-    else if (headers[i] === "if-modified-since") ifModifiedSince = headers[i + 1];
-  }
-  const respondFile = (file) => op_buntime_respond_file(id, file, ifNoneMatch, ifModifiedSince);
+  const respondFile = (file) => op_buntime_respond_file(id, file);
   let outcome = await respondFile(path);
   if (outcome === "dir") {
     outcome = await respondFile(`${path}/index.html`);

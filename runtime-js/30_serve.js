@@ -10,6 +10,9 @@ import {
   op_buntime_respond_error,
   op_buntime_respond_stream,
   op_buntime_respond_text,
+  op_buntime_respond_typed,
+  op_buntime_req_headers,
+  op_buntime_req_remote,
   op_buntime_worker_done,
   op_buntime_fs_read,
   op_buntime_fs_stat,
@@ -34,19 +37,21 @@ const { fromInnerRequest, toInnerRequest } = requestMod;
 const { InnerBody } = bodyMod;
 const encoder = new TextEncoder();
 const HOOK_LIMIT_MS = 1000;
+/** Indexed by the method code of `IncomingMessage` (src/ext/ops.rs). */
+const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"];
 
 /**
  * The inner request behind each served `Request`, in the shape deno_fetch's
  * `Request` reads (method, headerList, body, url(), urlList, ...). A class
  * rather than `newInnerRequest`'s object literal: its accessors live on the
- * prototype instead of being defined again on every request, and the header
- * list is built only when the app reads a header. It also carries what
+ * prototype instead of being defined again on every request, and the
+ * headers and the client's address stay on the Rust side until the app
+ * reads them (most handlers never do). It also carries what
  * `server.requestIP/timeout/upgrade` need, so no side tables are kept.
  */
 class ServedInner {
-  constructor(id, method, url, flatHeaders, body, remoteAddress, remotePort, upgradable) {
+  constructor(id, method, url, body, upgradable) {
     this.method = method;
-    this.flatHeaders = flatHeaders;
     this.headerListInner = null;
     this.body = body;
     this.redirectMode = "follow";
@@ -57,15 +62,18 @@ class ServedInner {
     this.clientRid = null;
     this.blobUrlEntry = null;
     this.servedId = id;
-    this.remoteAddress = remoteAddress;
-    this.remotePort = remotePort;
+    /** [address, port] once read, null before, false when unknown. */
+    this.remote = null;
     /** 0: not a WebSocket handshake, 1: one, 2: one the app accepted. */
     this.handshake = upgradable ? 1 : 0;
   }
 
   get headerList() {
     if (this.headerListInner === null) {
-      const flat = this.flatHeaders;
+      const flat = op_buntime_req_headers(this.servedId);
+      if (flat === null) {
+        throw new TypeError("The request's headers were not read before its response was sent; read them while handling it");
+      }
       const list = new Array(flat.length >> 1);
       for (let i = 0; i < flat.length; i += 2) list[i >> 1] = [flat[i], flat[i + 1]];
       this.headerListInner = list;
@@ -100,6 +108,12 @@ class ServedInner {
 
   url() {
     return this.urlInner;
+  }
+
+  /** [address, port], or null when unknown or asked after the answer. */
+  remoteAddress() {
+    if (this.remote === null) this.remote = op_buntime_req_remote(this.servedId) ?? false;
+    return this.remote || null;
   }
 
   currentUrl() {
@@ -457,10 +471,12 @@ function upgrade(req, options) {
     );
   }
   const headers = options?.headers ? [...new Headers(options.headers)] : [];
+  // Read before the upgrade ends the request.
+  const remote = inner.remoteAddress();
   const sid = op_buntime_ws_upgrade(inner.servedId, headers);
   if (sid === 0) return false;
   inner.handshake = 2;
-  const ws = new ServerWebSocket(sid, options?.data, inner.remoteAddress);
+  const ws = new ServerWebSocket(sid, options?.data, remote?.[0] ?? "");
   openSocket(sid, ws, handlers);
   return true;
 }
@@ -485,10 +501,10 @@ const server = {
   id: "buntime",
   pendingRequests: 0,
   requestIP(req) {
-    const inner = servedInner(req);
-    if (inner === null || !inner.remoteAddress) return null;
-    const address = inner.remoteAddress;
-    return { address, family: address.includes(":") ? "IPv6" : "IPv4", port: inner.remotePort };
+    const remote = servedInner(req)?.remoteAddress();
+    if (!remote) return null;
+    const address = remote[0];
+    return { address, family: address.includes(":") ? "IPv6" : "IPv4", port: remote[1] };
   },
   timeout(req, seconds) {
     const inner = servedInner(req);
@@ -539,7 +555,8 @@ function buildHandler(mod) {
     onTerminate: typeof hooks.onTerminate === "function" ? hooks.onTerminate.bind(hooks) : null,
     onError,
     websocket,
-    async dispatch(req, pathname) {
+    /** The handler's answer: a Response, or a promise of one. */
+    dispatch(req, pathname) {
       if (routes) {
         const method = req.method;
         for (const route of routes) {
@@ -633,21 +650,47 @@ function responseHeaders(inner, req) {
   return headers;
 }
 
-const sendResponse = (async function sendResponse(id, res, req) {
+/**
+ * The value of the only header of `list` when that is the content type,
+ * "" for no headers, null otherwise.
+ */
+function onlyContentType(list) {
+  if (list.length === 0) return "";
+  if (list.length !== 1) return null;
+  const name = list[0][0];
+  return name === "content-type" || name.toLowerCase() === "content-type" ? list[0][1] : null;
+}
+
+/**
+ * Answers request `id` with `res`. Returns nothing (undefined or null)
+ * when the answer went in one op (a string or byte body), a promise while a
+ * stream is written.
+ */
+const sendResponse = (function sendResponse(id, res, req) {
   if (!(res instanceof Response)) {
     throw new TypeError(`The app's handler must return a Response, got ${describe(res)}`);
   }
   const inner = toInnerResponse(res);
   const status = inner.status;
-  const headers = responseHeaders(inner, req);
   const body = inner.body;
-  if (body === null) return op_buntime_respond_text(id, status, headers, "");
-  const source = body.streamOrStatic;
-  if (!(source instanceof ReadableStream)) {
-    // A string or byte body given to `new Response(...)`: one op, no stream.
-    if (typeof source.body === "string") return op_buntime_respond_text(id, status, headers, source.body);
-    if (source.body instanceof Uint8Array) return op_buntime_respond_bytes(id, status, headers, source.body);
+  const source = body === null ? null : body.streamOrStatic;
+  const text = body === null ? "" : source instanceof ReadableStream ? null : source.body;
+  if (typeof text === "string" && setCookieHeaders(req) === null) {
+    // The common shapes (`new Response("hi")`, `Response.json(...)`): no
+    // header list crosses into Rust.
+    const type = onlyContentType(inner.headerList);
+    if (type !== null) return op_buntime_respond_typed(id, status, type, text);
   }
+  const headers = responseHeaders(inner, req);
+  if (text !== null) {
+    // A string or byte body given to `new Response(...)`: one op, no stream.
+    if (typeof text === "string") return op_buntime_respond_text(id, status, headers, text);
+    if (text instanceof Uint8Array) return op_buntime_respond_bytes(id, status, headers, text);
+  }
+  return streamBody(id, status, headers, body);
+});
+
+async function streamBody(id, status, headers, body) {
   const reader = body.stream.getReader();
   op_buntime_respond_stream(id, status, headers);
   try {
@@ -668,7 +711,7 @@ const sendResponse = (async function sendResponse(id, res, req) {
   } finally {
     op_buntime_resp_end(id);
   }
-});
+}
 
 /** The error with its stack, minus Buntime's own frames. */
 function errorMessage(err) {
@@ -677,26 +720,29 @@ function errorMessage(err) {
   return stack.split("\n").filter((line) => !line.includes("(ext:") && !line.includes(" ext:")).join("\n");
 }
 
-const handleRequest = (async function handleRequest(handler, msg, config) {
+/**
+ * Hands one request to the app. A handler that answers synchronously with a
+ * string or byte body is answered without a promise or a microtask;
+ * anything else returns a promise that settles once the answer is sent.
+ */
+const handleRequest = (function handleRequest(handler, msg, config) {
   // See IncomingMessage in src/ext/ops.rs for the layout.
   const id = msg[1];
-  const method = msg[2];
+  const method = typeof msg[2] === "number" ? METHODS[msg[2]] : msg[2];
   const url = msg[3];
-  const flatHeaders = msg[4];
-  const hasBody = msg[5];
-  const remoteAddress = msg[6];
-  const remotePort = msg[7];
-  const upgradable = msg[8];
-  const fullBody = msg[9];
+  const flags = msg[4];
+  const fullBody = msg[5];
   try {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const queryStart = url.indexOf("?", pathStart);
     const pathname = queryStart === -1 ? url.slice(pathStart) : url.slice(pathStart, queryStart);
     if (pathname === "/health" && (method === "GET" || method === "HEAD")) {
-      return op_buntime_respond_text(id, 200, [], "OK");
+      return op_buntime_respond_typed(id, 200, "", "OK");
     }
     if (config.staticEntry !== null) {
-      return await serveStatic(id, method, pathname, config.staticEntry, flatHeaders);
+      return serveStatic(id, method, pathname, config.staticEntry).then(undefined, (err) =>
+        failed(id, method, url, err)
+      );
     }
     // TRACE, TRACK and CONNECT are methods the Fetch standard refuses.
     if (method === "TRACE" || method === "TRACK" || method === "CONNECT") {
@@ -706,7 +752,7 @@ const handleRequest = (async function handleRequest(handler, msg, config) {
     // hyper already parsed and valid, so the Request constructor's
     // re-validation of every header is skipped.
     let body = null;
-    if (hasBody && method !== "GET" && method !== "HEAD") {
+    if ((flags & 1) !== 0 && method !== "GET" && method !== "HEAD") {
       if (fullBody != null) {
         body = new InnerBody({ body: fullBody, consumed: false });
         body.length = fullBody.byteLength;
@@ -714,13 +760,32 @@ const handleRequest = (async function handleRequest(handler, msg, config) {
         body = new InnerBody(requestBody(id));
       }
     }
-    const inner = new ServedInner(id, method, url, flatHeaders, body, remoteAddress, remotePort, upgradable);
+    const inner = new ServedInner(id, method, url, body, (flags & 2) !== 0);
     const req = fromInnerRequest(inner, "request");
     let res;
     try {
-      res = await handler.dispatch(req, pathname);
+      res = handler.dispatch(req, pathname);
     } catch (err) {
       // Bun.serve's `error(err)` option answers for a failing handler.
+      if (!handler.onError) throw err;
+      res = handler.onError(err);
+    }
+    if (!(res instanceof Response)) return answerLater(handler, id, method, url, inner, req, res);
+    const sending = sendResponse(id, res, req);
+    // Ops answer undefined or null.
+    if (sending != null) return sending.then(undefined, (err) => failed(id, method, url, err));
+  } catch (err) {
+    failed(id, method, url, err);
+  }
+});
+
+/** The rest of `handleRequest` for a handler that answers with a promise. */
+async function answerLater(handler, id, method, url, inner, req, pending) {
+  try {
+    let res;
+    try {
+      res = await pending;
+    } catch (err) {
       if (!handler.onError) throw err;
       res = await handler.onError(err);
     }
@@ -728,10 +793,14 @@ const handleRequest = (async function handleRequest(handler, msg, config) {
     if (inner.handshake === 2) return;
     await sendResponse(id, res, req);
   } catch (err) {
-    console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
-    op_buntime_respond_error(id, 500, errorMessage(err));
+    failed(id, method, url, err);
   }
-});
+}
+
+function failed(id, method, url, err) {
+  console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
+  op_buntime_respond_error(id, 500, errorMessage(err));
+}
 
 const runHook = (async function runHook(name, hook) {
   if (!hook) return;
@@ -773,6 +842,10 @@ const collectWhenIdle = (function collectWhenIdle(config) {
 
 /** Runs until the inbox closes and every request and socket has finished. */
 export const serve = (async function serve(handler, config) {
+  const finished = (function finished() {
+    if (--inFlight === 0 && drained) drained();
+    collectWhenIdle(config);
+  });
   while (true) {
     const msg = await op_buntime_next_message();
     if (msg[0] === 2) break;
@@ -786,12 +859,9 @@ export const serve = (async function serve(handler, config) {
       continue;
     }
     inFlight++;
-    handleRequest(handler, msg, config).finally(
-      (function finished() {
-        if (--inFlight === 0 && drained) drained();
-        collectWhenIdle(config);
-      }),
-    );
+    const pending = handleRequest(handler, msg, config);
+    if (pending == null) finished();
+    else pending.finally(finished);
   }
   if (inFlight > 0) await new Promise((resolve) => (drained = resolve));
   await runHook("onTerminate", handler?.onTerminate);
@@ -805,8 +875,9 @@ export const serve = (async function serve(handler, config) {
  * parse and compile them again. Leaves no state behind.
  */
 export function warmUp() {
-  const flat = ["host", "localhost", "accept", "*/*", "cookie", "a=1"];
-  const get = new ServedInner(0, "GET", "http://localhost/items/7?x=1&y=2", flat, null, "127.0.0.1", 1, false);
+  const list = [["host", "localhost"], ["accept", "*/*"], ["cookie", "a=1"]];
+  const get = new ServedInner(0, "GET", "http://localhost/items/7?x=1&y=2", null, false);
+  get.headerList = list;
   const req = fromInnerRequest(get, "request");
   const url = new URL(req.url);
   Object.fromEntries(url.searchParams);
@@ -819,16 +890,16 @@ export function warmUp() {
     },
   });
   const answered = (res) => responseHeaders(toInnerResponse(res), req);
-  handler.dispatch(req, url.pathname).then(answered);
-  handler.dispatch(req, "/other").then(answered);
+  Promise.resolve(handler.dispatch(req, url.pathname)).then(answered);
+  Promise.resolve(handler.dispatch(req, "/other")).then(answered);
+  onlyContentType(toInnerResponse(new Response("hi")).headerList);
   const bytes = encoder.encode('{"a":[1,2]}');
   for (const read of ["json", "text", "arrayBuffer"]) {
     const body = new InnerBody({ body: bytes, consumed: false });
     body.length = bytes.byteLength;
-    const post = fromInnerRequest(
-      new ServedInner(0, "POST", "http://localhost/", flat, body, "127.0.0.1", 1, false),
-      "request",
-    );
+    const inner = new ServedInner(0, "POST", "http://localhost/", body, false);
+    inner.headerList = list;
+    const post = fromInnerRequest(inner, "request");
     post[read]().then(() => {});
   }
   answered(new Response("hi"));

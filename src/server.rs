@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use bytes::Bytes;
@@ -51,6 +51,22 @@ struct LoadedApp {
 
 type LoadedConfig = Result<LoadedApp, ConfigError>;
 
+/// Where a path's first segment (`name[@range]`) leads: made from the
+/// version listing and the app's config, cached as long as they are, so a
+/// request to a known app finds its worker spec with one lookup.
+struct Target {
+  name: String,
+  range: Option<String>,
+  /// `/<segment>`: the prefix the app is served under.
+  base: String,
+  /// `base` as the `x-base` request header.
+  base_header: Option<HeaderValue>,
+  /// The name has at least one version folder.
+  exists: bool,
+  /// `None` when no version satisfies the range.
+  resolved: Option<(ResolvedApp, Arc<LoadedConfig>)>,
+}
+
 pub struct AppState {
   settings: Settings,
   resolver: Resolver,
@@ -61,6 +77,9 @@ pub struct AppState {
   /// App folder → its parsed config and worker spec, re-read when older
   /// than a second (so edits and redeploys show up without a restart).
   configs: Cache<PathBuf, (Instant, Arc<LoadedConfig>)>,
+  /// First path segment → [`Target`], for as long as `configs`. The shell
+  /// (`APP_SHELL`) is kept under "/", which no segment can be.
+  targets: Cache<String, (Instant, Arc<Target>)>,
   /// Kept alive for as long as the state: dropping it stops watching.
   watcher: std::sync::Mutex<Option<notify::RecommendedWatcher>>,
   /// The front end's runtime: work that must outlive a worker thread
@@ -132,6 +151,7 @@ impl AppState {
           .then(|| Duration::from_secs(settings.ws_worker_max_age)),
       }),
       configs: Cache::new(1024),
+      targets: Cache::new(1024),
       watcher: std::sync::Mutex::new(None),
       front_end: tokio::runtime::Handle::current(),
       closing: watch::channel(false).0,
@@ -241,6 +261,7 @@ impl AppState {
     }
     self.resolver.forget(name);
     self.configs.clear();
+    self.targets.clear();
     self.pool.retire_app(name);
     tracing::debug!(app = %name, "files changed: reloading");
   }
@@ -266,11 +287,8 @@ impl AppState {
     if segment.is_empty() || segment == "_" {
       return None;
     }
-    let (name, range) = app_of_segment(segment);
-    if !self.resolver.exists(&name) {
-      return None;
-    }
-    let loaded = self.load(&self.resolver.resolve(&name, range.as_deref())?);
+    let target = self.target(segment);
+    let (_, loaded) = target.resolved.as_ref()?;
     let loaded = loaded.as_ref().as_ref().ok()?;
     let proxied = loaded
       .proxy
@@ -301,6 +319,52 @@ impl AppState {
       .admin_token
       .as_deref()
       .filter(|t| !t.is_empty())
+  }
+
+  /// The app a path's first segment names.
+  fn target(&self, segment: &str) -> Arc<Target> {
+    self.cached_target(segment, || {
+      let (name, range) = app_of_segment(segment);
+      (name, range, format!("/{segment}"))
+    })
+  }
+
+  /// The `APP_SHELL` app, which serves paths that name no app.
+  fn shell_target(&self, shell: &str) -> Arc<Target> {
+    self.cached_target("/", || (shell.to_string(), None, String::new()))
+  }
+
+  fn cached_target(
+    &self,
+    key: &str,
+    naming: impl FnOnce() -> (String, Option<String>, String),
+  ) -> Arc<Target> {
+    if let Some((at, target)) = self.targets.get(key) {
+      if at.elapsed() < LISTING_TTL {
+        return target;
+      }
+    }
+    let (name, range, base) = naming();
+    let exists = self.resolver.exists(&name);
+    let resolved = exists
+      .then(|| self.resolver.resolve(&name, range.as_deref()))
+      .flatten()
+      .map(|app| {
+        let loaded = self.load(&app);
+        (app, loaded)
+      });
+    let target = Arc::new(Target {
+      base_header: HeaderValue::from_str(&base).ok(),
+      name,
+      range,
+      base,
+      exists,
+      resolved,
+    });
+    self
+      .targets
+      .insert(key.to_string(), (Instant::now(), target.clone()));
+    target
   }
 
   fn load(&self, app: &ResolvedApp) -> Arc<LoadedConfig> {
@@ -639,48 +703,38 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
 }
 
 async fn route(state: &AppState, request: Request) -> Response {
-  let path = request.uri().path().to_string();
-  let (segment, rest) = split_first_segment(&path);
-  let (name, range) = app_of_segment(segment);
-
-  let shell = state.settings.app_shell.as_deref();
-  let is_app = !segment.is_empty() && state.resolver.exists(&name);
-  if !is_app {
-    if let Some(shell) = shell {
-      return run_app(state, request, shell, None, "", &path).await;
+  // A clone of the URI shares its bytes: the path outlives the request.
+  let uri = request.uri().clone();
+  let path = uri.path();
+  let (segment, rest) = split_first_segment(path);
+  let target = (!segment.is_empty()).then(|| state.target(segment));
+  match target {
+    Some(target) if target.exists => run_app(state, request, &target, rest).await,
+    _ => {
+      if let Some(shell) = state.settings.app_shell.as_deref() {
+        return run_app(state, request, &state.shell_target(shell), path).await;
+      }
+      match target {
+        None => (StatusCode::OK, format!("Buntime v{VERSION}")).into_response(),
+        Some(target) => not_found(&target),
+      }
     }
-    if segment.is_empty() {
-      return (StatusCode::OK, format!("Buntime v{VERSION}")).into_response();
-    }
-    let shown = match &range {
-      Some(range) => format!("{name}@{range}"),
-      None => name,
-    };
-    return json_error(StatusCode::NOT_FOUND, format!("App not found: {shown}"));
   }
-  let base = format!("/{segment}");
-  run_app(state, request, &name, range.as_deref(), &base, rest).await
 }
 
-async fn run_app(
-  state: &AppState,
-  request: Request,
-  name: &str,
-  range: Option<&str>,
-  base: &str,
-  app_path: &str,
-) -> Response {
-  let not_found = || {
-    let shown = match range {
-      Some(range) => format!("{name}@{range}"),
-      None => name.to_string(),
-    };
-    json_error(StatusCode::NOT_FOUND, format!("App not found: {shown}"))
+fn not_found(target: &Target) -> Response {
+  let shown = match &target.range {
+    Some(range) => format!("{}@{range}", target.name),
+    None => target.name.clone(),
   };
-  let Some(app) = state.resolver.resolve(name, range) else {
-    return not_found();
+  json_error(StatusCode::NOT_FOUND, format!("App not found: {shown}"))
+}
+
+async fn run_app(state: &AppState, request: Request, target: &Target, app_path: &str) -> Response {
+  let base = target.base.as_str();
+  let Some((app, loaded)) = &target.resolved else {
+    return not_found(target);
   };
-  let loaded = state.load(&app);
   let LoadedApp {
     config,
     proxy,
@@ -762,14 +816,17 @@ async fn run_app(
           .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
     })
     .unwrap_or("localhost");
-  let url = match parts.uri.query() {
-    Some(query) => format!("http://{host}{app_path}?{query}"),
-    None => format!("http://{host}{app_path}"),
-  };
-  let mut headers = parts.headers;
-  if let Ok(value) = HeaderValue::from_str(base) {
-    headers.insert(HeaderName::from_static("x-base"), value);
+  // Built by hand: `format!` costs more than the copies on this path.
+  let query = parts.uri.query();
+  let mut url = String::with_capacity(8 + host.len() + app_path.len() + query.map_or(0, str::len));
+  url.push_str("http://");
+  url.push_str(host);
+  url.push_str(app_path);
+  if let Some(query) = query {
+    url.push('?');
+    url.push_str(query);
   }
+  let headers = parts.headers;
   let declared = headers
     .get(header::CONTENT_LENGTH)
     .and_then(|v| v.to_str().ok())
@@ -803,6 +860,7 @@ async fn run_app(
     method: parts.method,
     url,
     headers,
+    base: target.base_header.clone(),
     remote,
     body,
     full_body,

@@ -57,6 +57,12 @@ struct Slot {
   stream: Option<mpsc::Sender<Bytes>>,
   deadline: Option<std::sync::Arc<super::protocol::Deadline>>,
   upgradable: bool,
+  /// The request's headers until JS asks for them: most handlers never
+  /// read one, so they do not cross into V8 unless read.
+  headers: Option<HeaderMap>,
+  /// `x-base`, added to the headers when JS reads them.
+  base: Option<HeaderValue>,
+  remote: Option<std::net::SocketAddr>,
 }
 
 impl InFlight {
@@ -105,37 +111,42 @@ impl InFlight {
 
 /// The next message for JS, as a tuple so it crosses into V8 as a plain
 /// array (a struct would create its key strings every time):
-/// `[kind, id, method, url, headers (flat name, value, ...), hasBody,
-/// remoteAddress, remotePort, upgradable, fullBody]`, kind 0 = request, 1 = idle,
-/// 2 = closed, 3 = going away.
+/// `[kind, id, method, url, flags, fullBody]`, kind 0 = request, 1 = idle,
+/// 2 = closed, 3 = going away. `method` is an index into JS's table of
+/// standard methods (no string made per request), or the method's name.
+/// `flags`: 1 = has a body, 2 = a WebSocket handshake. Headers and the
+/// client's address stay here until asked for (`op_buntime_req_headers`,
+/// `op_buntime_req_remote`).
 #[derive(Serialize)]
-pub struct IncomingMessage(
-  u8,
-  u32,
-  String,
-  String,
-  Vec<ByteString>,
-  bool,
-  String,
-  u16,
-  bool,
-  Option<ToJsBuffer>,
-);
+pub struct IncomingMessage(u8, u32, Method, String, u8, Option<ToJsBuffer>);
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Method {
+  Standard(u8),
+  Other(String),
+}
+
+/// The order of `METHODS` in runtime-js/30_serve.js.
+fn method_code(method: &http::Method) -> Method {
+  let code = match *method {
+    http::Method::GET => 0,
+    http::Method::HEAD => 1,
+    http::Method::POST => 2,
+    http::Method::PUT => 3,
+    http::Method::DELETE => 4,
+    http::Method::PATCH => 5,
+    http::Method::OPTIONS => 6,
+    http::Method::TRACE => 7,
+    http::Method::CONNECT => 8,
+    _ => return Method::Other(method.to_string()),
+  };
+  Method::Standard(code)
+}
 
 impl IncomingMessage {
   fn bare(kind: u8) -> Self {
-    Self(
-      kind,
-      0,
-      String::new(),
-      String::new(),
-      Vec::new(),
-      false,
-      String::new(),
-      0,
-      false,
-      None,
-    )
+    Self(kind, 0, Method::Standard(0), String::new(), 0, None)
   }
 }
 
@@ -165,14 +176,9 @@ pub async fn op_buntime_next_message(
   let in_flight = state.borrow_mut::<InFlight>();
   let id = in_flight.next_id;
   in_flight.next_id = in_flight.next_id.wrapping_add(1);
-  let mut headers = Vec::with_capacity(job.headers.len() * 2);
-  for (name, value) in job.headers.iter() {
-    headers.push(ByteString::from(name.as_str()));
-    headers.push(ByteString::from(value.as_bytes()));
-  }
-  let has_body = job.body.is_some() || job.full_body.is_some();
+  let flags =
+    u8::from(job.body.is_some() || job.full_body.is_some()) | u8::from(job.upgradable) << 1;
   let full_body = job.full_body.map(|bytes| ToJsBuffer::from(bytes.to_vec()));
-  let upgradable = job.upgradable;
   in_flight.slots.insert(
     id,
     Slot {
@@ -181,23 +187,51 @@ pub async fn op_buntime_next_message(
       stream: None,
       deadline: Some(job.deadline),
       upgradable: job.upgradable,
+      headers: Some(job.headers),
+      base: job.base,
+      remote: job.remote,
     },
   );
   Ok(IncomingMessage(
     0,
     id,
-    job.method.to_string(),
+    method_code(&job.method),
     job.url,
-    headers,
-    has_body,
-    job
-      .remote
-      .map(|addr| addr.ip().to_string())
-      .unwrap_or_default(),
-    job.remote.map_or(0, |addr| addr.port()),
-    upgradable,
+    flags,
     full_body,
   ))
+}
+
+/// The request's headers as a flat `[name, value, ...]` list, with
+/// `x-base` last (a client's own `x-base` is dropped). Read once: JS keeps
+/// them. `None` once the request has been answered.
+#[op2]
+#[serde]
+pub fn op_buntime_req_headers(state: &mut OpState, #[smi] id: u32) -> Option<Vec<ByteString>> {
+  let slot = state.borrow_mut::<InFlight>().slots.get_mut(&id)?;
+  let headers = slot.headers.take()?;
+  let mut flat = Vec::with_capacity(headers.len() * 2 + 2);
+  for (name, value) in headers.iter() {
+    if name == "x-base" {
+      continue;
+    }
+    flat.push(ByteString::from(name.as_str()));
+    flat.push(ByteString::from(value.as_bytes()));
+  }
+  if let Some(base) = &slot.base {
+    flat.push(ByteString::from("x-base"));
+    flat.push(ByteString::from(base.as_bytes()));
+  }
+  Some(flat)
+}
+
+/// The client's address and port, when known and the request is still
+/// being answered.
+#[op2]
+#[serde]
+pub fn op_buntime_req_remote(state: &mut OpState, #[smi] id: u32) -> Option<(String, u16)> {
+  let remote = state.borrow::<InFlight>().slots.get(&id)?.remote?;
+  Some((remote.ip().to_string(), remote.port()))
 }
 
 /// `server.timeout(req, seconds)`: the front end now waits `seconds` from
@@ -327,6 +361,38 @@ pub fn op_buntime_respond_text(
   respond_full(state, id, status, headers, Bytes::from(body))
 }
 
+/// A string body whose only header is its content type (`new Response("hi")`,
+/// `Response.json(...)`, `c.text()`): no header list crosses from V8.
+#[op2(fast)]
+pub fn op_buntime_respond_typed(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] status: u32,
+  #[string] content_type: &str,
+  #[string] body: &str,
+) -> Result<(), JsErrorBox> {
+  let status = check_status(status)?;
+  let mut headers = HeaderMap::with_capacity(1);
+  if !content_type.is_empty() {
+    let value = HeaderValue::from_str(content_type)
+      .map_err(|_| JsErrorBox::type_error("invalid value for header content-type"))?;
+    headers.insert(CONTENT_TYPE, value);
+  } else if !matches!(status, 101 | 204 | 205 | 304) {
+    headers.insert(
+      CONTENT_TYPE,
+      HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+  }
+  let head = ResponseHead {
+    status,
+    headers,
+    body: ResponseBody::Full(Bytes::copy_from_slice(body.as_bytes())),
+  };
+  state
+    .borrow_mut::<InFlight>()
+    .reply(id, Reply::Response(head))
+}
+
 #[op2]
 pub fn op_buntime_respond_bytes(
   state: &mut OpState,
@@ -451,6 +517,27 @@ pub fn confine(root: &Path, relative: &str) -> Confined {
   }
 }
 
+/// A static request's `If-None-Match` and `If-Modified-Since`, read where
+/// the headers wait (JS never needs them).
+fn conditional_headers(state: &mut OpState, id: u32) -> (String, String) {
+  let headers = state
+    .borrow::<InFlight>()
+    .slots
+    .get(&id)
+    .and_then(|slot| slot.headers.as_ref());
+  let read = |name: http::header::HeaderName| {
+    headers
+      .and_then(|headers| headers.get(name))
+      .and_then(|value| value.to_str().ok())
+      .unwrap_or_default()
+      .to_string()
+  };
+  (
+    read(http::header::IF_NONE_MATCH),
+    read(http::header::IF_MODIFIED_SINCE),
+  )
+}
+
 fn root_for(state: &OpState, base: u32) -> PathBuf {
   let ctx = state.borrow::<WorkerContext>();
   if base == 1 {
@@ -519,10 +606,9 @@ pub async fn op_buntime_respond_file(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
   #[string] path: String,
-  #[string] if_none_match: String,
-  #[string] if_modified_since: String,
 ) -> Result<&'static str, JsErrorBox> {
   let root = root_for(&state.borrow(), 1);
+  let (if_none_match, if_modified_since) = conditional_headers(&mut state.borrow_mut(), id);
   let real = match confine(&root, &path) {
     Confined::Outside => return Ok("forbidden"),
     Confined::Missing => return Ok("missing"),

@@ -39,6 +39,8 @@ pub struct RequestJob {
   /// Absolute URL as the app sees it (prefix removed, query kept).
   pub url: String,
   pub headers: HeaderMap,
+  /// `x-base: /<app>[@range]`, added when the app reads the headers.
+  pub base: Option<http::HeaderValue>,
   /// The client's socket address, when the listener knows it.
   pub remote: Option<std::net::SocketAddr>,
   /// `None` when the request has no body (GET, or an empty POST) or it

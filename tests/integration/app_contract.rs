@@ -37,6 +37,88 @@ async fn the_app_sees_its_own_path_query_method_headers_and_base() {
   assert_eq!(json["body"], "payload");
 }
 
+/// Headers stay on the Rust side until the app reads them: what it reads
+/// must be exactly what the client sent, with `x-base` ours.
+#[tokio::test]
+async fn headers_read_lazily_are_the_clients_and_x_base_cannot_be_spoofed() {
+  let apps = Apps::new();
+  apps.js(
+    "h/1.0.0",
+    r#"let late = "not yet";
+    export default { fetch(req) {
+      const url = new URL(req.url);
+      if (url.pathname === "/late") return new Response(late);
+      if (url.pathname === "/after") {
+        // Read only once the answer is gone: a clear error, not a guess.
+        setTimeout(() => {
+          try { late = `read ${req.headers.get("x-one")}`; } catch (err) { late = err.message; }
+        }, 0);
+        return new Response("sent");
+      }
+      return Response.json({
+        method: req.method,
+        base: req.headers.get("x-base"),
+        one: req.headers.get("x-one"),
+        many: req.headers.get("x-many"),
+        list: [...req.headers].map(([name]) => name).filter((name) => name.startsWith("x-")),
+      });
+    } }"#,
+  );
+  // One worker keeps `late` between requests.
+  apps.file("h/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  let server = Server::start(&apps);
+  let reply = server
+    .client
+    .get(server.url("/h@1.0/x"))
+    .header("x-one", "1")
+    .header("x-many", "a")
+    .header("x-many", "b")
+    .header("x-base", "/spoofed")
+    .send()
+    .await
+    .unwrap();
+  let json: serde_json::Value = reply.json().await.unwrap();
+  assert_eq!(json["method"], "GET");
+  assert_eq!(json["base"], "/h@1.0");
+  assert_eq!(json["one"], "1");
+  assert_eq!(json["many"], "a, b");
+  assert_eq!(
+    json["list"],
+    serde_json::json!(["x-base", "x-many", "x-one"])
+  );
+  // A method outside the standard set arrives by its name.
+  let purge = reqwest::Method::from_bytes(b"PURGE").unwrap();
+  let reply = server
+    .client
+    .request(purge, server.url("/h/x"))
+    .send()
+    .await
+    .unwrap();
+  let json: serde_json::Value = reply.json().await.unwrap();
+  assert_eq!(json["method"], "PURGE");
+
+  let reply = server
+    .client
+    .get(server.url("/h/after"))
+    .header("x-one", "1")
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(reply.text().await.unwrap(), "sent");
+  let mut late = String::new();
+  for _ in 0..50 {
+    late = server.get("/h/late").await.body;
+    if late != "not yet" {
+      break;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+  }
+  assert!(
+    late.contains("were not read before its response was sent"),
+    "{late}"
+  );
+}
+
 #[tokio::test]
 async fn health_is_answered_by_the_worker() {
   let apps = Apps::new();

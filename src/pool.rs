@@ -492,7 +492,8 @@ impl Pool {
     if config.ttl.is_zero() {
       return self.dispatch_fresh(spec, message);
     }
-    let deadline = tokio::time::Instant::now() + wait;
+    // Set once a wait starts: most requests never wait.
+    let mut deadline = None;
     let mut message = message;
     loop {
       let freed = self.slot_freed.notified();
@@ -501,6 +502,7 @@ impl Pool {
         Err(returned) => message = returned,
       }
       self.counters.queued.fetch_add(1, Ordering::Relaxed);
+      let deadline = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + wait);
       let waited = tokio::time::timeout_at(deadline, freed).await;
       self.counters.queued.fetch_sub(1, Ordering::Relaxed);
       if waited.is_err() {
@@ -546,7 +548,7 @@ impl Pool {
       // The first request of a worker started for a connection (`adopt`)
       // waited for that start: a miss.
       let first = worker.requests.load(Ordering::Relaxed) == 0;
-      let guard = self.enter(worker);
+      let guard = self.enter(worker, now);
       worker.handle.send(message).map(|()| {
         let counter = if first {
           &self.counters.misses
@@ -585,7 +587,7 @@ impl Pool {
       config.clone(),
       spec.heap_limit_bytes,
     ));
-    let guard = self.enter(&worker);
+    let guard = self.enter(&worker, now);
     workers.insert(key, worker);
     Ok(Ok(guard))
   }
@@ -655,10 +657,10 @@ impl Pool {
     true
   }
 
-  fn enter(self: &Arc<Self>, worker: &Arc<PooledWorker>) -> InFlightGuard {
+  fn enter(self: &Arc<Self>, worker: &Arc<PooledWorker>, now: Instant) -> InFlightGuard {
     worker.in_flight.fetch_add(1, Ordering::AcqRel);
     worker.requests.fetch_add(1, Ordering::Relaxed);
-    *worker.last_used.lock().unwrap() = Instant::now();
+    *worker.last_used.lock().unwrap() = now;
     InFlightGuard {
       worker: worker.clone(),
       pool: self.clone(),

@@ -287,7 +287,7 @@ impl AppState {
     if segment.is_empty() || segment == "_" {
       return None;
     }
-    let target = self.target(segment);
+    let target = self.target(segment, Instant::now());
     let (_, loaded) = target.resolved.as_ref()?;
     let loaded = loaded.as_ref().as_ref().ok()?;
     let proxied = loaded
@@ -322,25 +322,26 @@ impl AppState {
   }
 
   /// The app a path's first segment names.
-  fn target(&self, segment: &str) -> Arc<Target> {
-    self.cached_target(segment, || {
+  fn target(&self, segment: &str, now: Instant) -> Arc<Target> {
+    self.cached_target(segment, now, || {
       let (name, range) = app_of_segment(segment);
       (name, range, format!("/{segment}"))
     })
   }
 
   /// The `APP_SHELL` app, which serves paths that name no app.
-  fn shell_target(&self, shell: &str) -> Arc<Target> {
-    self.cached_target("/", || (shell.to_string(), None, String::new()))
+  fn shell_target(&self, shell: &str, now: Instant) -> Arc<Target> {
+    self.cached_target("/", now, || (shell.to_string(), None, String::new()))
   }
 
   fn cached_target(
     &self,
     key: &str,
+    now: Instant,
     naming: impl FnOnce() -> (String, Option<String>, String),
   ) -> Arc<Target> {
     if let Some((at, target)) = self.targets.get(key) {
-      if at.elapsed() < LISTING_TTL {
+      if now.saturating_duration_since(at) < LISTING_TTL {
         return target;
       }
     }
@@ -596,18 +597,15 @@ fn connection_service(
     let app = app.clone();
     let state = state.clone();
     async move {
+      // A request without a body (most) needs no stall guard.
+      if http_body::Body::is_end_stream(request.body()) {
+        let request = request.map(|_| Body::empty());
+        return Ok(serve_request(app, &state, request, remote).await);
+      }
       let stalled = Tripped::default();
-      let mut request =
+      let request =
         request.map(|body| Body::new(ReadTimeoutBody::new(body, body_idle, stalled.clone())));
-      request.extensions_mut().insert(ConnectInfo(remote));
-      // App requests skip the router (it only holds `/_/…` routes).
-      let path = request.uri().path();
-      let response = if path == "/_" || path.starts_with("/_/") {
-        let Ok(response) = tower::ServiceExt::oneshot(app, request).await;
-        response
-      } else {
-        handle(State(state), request).await
-      };
+      let response = serve_request(app, &state, request, remote).await;
       if stalled.is_set() {
         return Ok(closing(json_error(
           StatusCode::REQUEST_TIMEOUT,
@@ -620,6 +618,23 @@ fn connection_service(
       Ok(response)
     }
   })
+}
+
+/// App requests skip the router (it only holds `/_/…` routes) and its
+/// extensions: the client's address is passed along instead.
+async fn serve_request(
+  app: Router,
+  state: &AppState,
+  mut request: Request,
+  remote: SocketAddr,
+) -> Response {
+  let path = request.uri().path();
+  if path == "/_" || path.starts_with("/_/") {
+    request.extensions_mut().insert(ConnectInfo(remote));
+    let Ok(response) = tower::ServiceExt::oneshot(app, request).await;
+    return response;
+  }
+  serve_app(state, request, Some(remote)).await
 }
 
 /// Marks an answer as the connection's last (its request body was left
@@ -674,6 +689,16 @@ fn app_of_segment(segment: &str) -> (String, Option<String>) {
 
 /// App requests: the body limit (`MAX_BODY_MB`), then routing.
 async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
+  let remote = request
+    .extensions()
+    .get::<ConnectInfo<SocketAddr>>()
+    .map(|info| info.0);
+  serve_app(&state, request, remote).await
+}
+
+/// App requests: the body limit (`MAX_BODY_MB`), then routing. `remote`:
+/// the client's address, when the listener knows it.
+async fn serve_app(state: &AppState, request: Request, remote: Option<SocketAddr>) -> Response {
   let limit = state.settings.max_body_mb << 20;
   let too_large = || {
     closing(json_error(
@@ -692,27 +717,33 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
   if declared.is_some_and(|length| length > limit) {
     return too_large();
   }
+  if http_body::Body::is_end_stream(request.body()) {
+    return route(state, request, remote).await;
+  }
   // Bodies without a length (chunked) are counted as they stream.
   let oversize = Tripped::default();
   let request = request.map(|body| Body::new(LimitedBody::new(body, limit, oversize.clone())));
-  let response = route(&state, request).await;
+  let response = route(state, request, remote).await;
   if oversize.is_set() {
     return too_large();
   }
   response
 }
 
-async fn route(state: &AppState, request: Request) -> Response {
+async fn route(state: &AppState, request: Request, remote: Option<SocketAddr>) -> Response {
   // A clone of the URI shares its bytes: the path outlives the request.
   let uri = request.uri().clone();
   let path = uri.path();
   let (segment, rest) = split_first_segment(path);
-  let target = (!segment.is_empty()).then(|| state.target(segment));
+  // One clock reading serves the cache check, the deadline and the metrics.
+  let now = Instant::now();
+  let target = (!segment.is_empty()).then(|| state.target(segment, now));
   match target {
-    Some(target) if target.exists => run_app(state, request, &target, rest).await,
+    Some(target) if target.exists => run_app(state, request, &target, rest, remote, now).await,
     _ => {
       if let Some(shell) = state.settings.app_shell.as_deref() {
-        return run_app(state, request, &state.shell_target(shell), path).await;
+        let shell = state.shell_target(shell, now);
+        return run_app(state, request, &shell, path, remote, now).await;
       }
       match target {
         None => (StatusCode::OK, format!("Buntime v{VERSION}")).into_response(),
@@ -730,7 +761,14 @@ fn not_found(target: &Target) -> Response {
   json_error(StatusCode::NOT_FOUND, format!("App not found: {shown}"))
 }
 
-async fn run_app(state: &AppState, request: Request, target: &Target, app_path: &str) -> Response {
+async fn run_app(
+  state: &AppState,
+  request: Request,
+  target: &Target,
+  app_path: &str,
+  remote: Option<SocketAddr>,
+  started: Instant,
+) -> Response {
   let base = target.base.as_str();
   let Some((app, loaded)) = &target.resolved else {
     return not_found(target);
@@ -755,10 +793,7 @@ async fn run_app(state: &AppState, request: Request, target: &Target, app_path: 
     .and_then(|rules| rules.route(app_path, request.uri().query()))
   {
     let started = Instant::now();
-    let client = request
-      .extensions()
-      .get::<ConnectInfo<SocketAddr>>()
-      .map(|info| info.0);
+    let client = remote;
     let tunnel = proxy::is_websocket_upgrade(request.headers());
     let response = if crate::worker::on_worker_thread() && !tunnel {
       // A connection a worker adopted: pooled upstream connections belong
@@ -785,10 +820,6 @@ async fn run_app(state: &AppState, request: Request, target: &Target, app_path: 
     );
   };
 
-  let remote = request
-    .extensions()
-    .get::<ConnectInfo<SocketAddr>>()
-    .map(|info| info.0);
   let (mut parts, body) = request.into_parts();
   // A WebSocket handshake the app may accept with `server.upgrade(req)`.
   let upgrade = if proxy::is_websocket_upgrade(&parts.headers) {
@@ -854,7 +885,6 @@ async fn run_app(state: &AppState, request: Request, target: &Target, app_path: 
   let (reply_tx, reply_rx) = oneshot::channel();
   let is_head = parts.method == http::Method::HEAD;
   let timeout = config.timeout;
-  let started = Instant::now();
   let deadline = Deadline::new(Some(started + timeout));
   let job = RequestJob {
     method: parts.method,
@@ -947,12 +977,14 @@ async fn wait_for_reply(
       }
     };
     tokio::select! {
+      // The reply first: no random branch order to draw per request.
+      biased;
       reply = &mut reply_rx => {
         // A worker stuck past the deadline on this very thread (a
         // connection it adopted) fails its requests once it is stopped:
         // that is still a timeout.
-        let late = deadline.get().is_some_and(|at| Instant::now() >= at);
-        if late && matches!(reply, Ok(Reply::Failed { .. })) {
+        let failed = matches!(reply, Ok(Reply::Failed { .. }));
+        if failed && deadline.get().is_some_and(|at| Instant::now() >= at) {
           return Err(());
         }
         return Ok(reply);

@@ -32,7 +32,17 @@ import { serveStatic } from "ext:buntime/20_static.js";
 import { BunFile } from "ext:buntime/10_bun.js";
 import { setCookieHeaders } from "ext:buntime/25_cookies.js";
 
-const { Response, toInnerResponse } = responseMod;
+const {
+  Response,
+  toInnerResponse,
+  serveFastStatusKey,
+  serveFastBodyKey,
+  serveFastHeaderKindKey,
+  serveFastContentTypeKey,
+  serveFastConsumedKey,
+  SERVE_FAST_HEADER_DEFAULT_TEXT,
+  SERVE_FAST_HEADER_CONTENT_TYPE,
+} = responseMod;
 const { fromInnerRequest, toInnerRequest } = requestMod;
 const { InnerBody } = bodyMod;
 const encoder = new TextEncoder();
@@ -670,6 +680,22 @@ const sendResponse = (function sendResponse(id, res, req) {
   if (!(res instanceof Response)) {
     throw new TypeError(`The app's handler must return a Response, got ${describe(res)}`);
   }
+  // `new Response("hi")`, `Response.json(...)`: deno_fetch keeps such an
+  // answer unbuilt (status, body, content type) until something reads it;
+  // answered from those fields it is never built.
+  const fastStatus = res[serveFastStatusKey];
+  if (fastStatus !== 0 && fastStatus !== undefined && !res[serveFastConsumedKey]) {
+    const text = res[serveFastBodyKey];
+    if (typeof text === "string" && setCookieHeaders(req) === null) {
+      const kind = res[serveFastHeaderKindKey];
+      const type = kind === SERVE_FAST_HEADER_DEFAULT_TEXT
+        ? "text/plain;charset=UTF-8"
+        : kind === SERVE_FAST_HEADER_CONTENT_TYPE
+        ? res[serveFastContentTypeKey]
+        : "";
+      return op_buntime_respond_typed(id, fastStatus, type, text);
+    }
+  }
   const inner = toInnerResponse(res);
   const status = inner.status;
   const body = inner.body;
@@ -903,6 +929,8 @@ export function warmUp() {
     post[read]().then(() => {});
   }
   answered(new Response("hi"));
+  const fast = Response.json({ ok: true });
+  void [fast[serveFastStatusKey], fast[serveFastBodyKey], fast[serveFastHeaderKindKey], fast[serveFastContentTypeKey]];
   answered(new Response(bytes, { status: 201, headers: { "content-type": "application/json" } }));
   answered(new Response(null, { status: 204 }));
   answered(Response.json({ ok: true }));

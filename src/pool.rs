@@ -13,11 +13,15 @@
 //!   for its own handling.
 //!
 //! The pool's lock is never held across an await: starting a worker is
-//! synchronous (the isolate is created on the worker's own thread).
+//! synchronous (the isolate is created on the worker's own thread). A
+//! request to a running worker does not take it at all: it reads the copy
+//! of the map published after each change ([`Workers`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use arc_swap::ArcSwap;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -325,6 +329,68 @@ impl Primed {
 
 /// The pool key of an app's `index`th instance: `name@version` for the
 /// first, `name@version#2` for the second, and so on.
+type WorkerMap = HashMap<String, Arc<PooledWorker>>;
+
+/// The pooled workers by key. Changed under the lock; each change is
+/// published as a copy that the request path reads without locking (shared
+/// by every thread, the lock would otherwise be taken by every request).
+struct Workers {
+  map: Mutex<WorkerMap>,
+  published: ArcSwap<WorkerMap>,
+}
+
+impl Workers {
+  fn new() -> Self {
+    Self {
+      map: Mutex::new(HashMap::new()),
+      published: ArcSwap::from_pointee(HashMap::new()),
+    }
+  }
+
+  fn lock(&self) -> WorkersGuard<'_> {
+    WorkersGuard {
+      map: self.map.lock().unwrap(),
+      published: &self.published,
+      changed: false,
+    }
+  }
+
+  /// The map as of its last change, without locking.
+  fn snapshot(&self) -> arc_swap::Guard<Arc<WorkerMap>> {
+    self.published.load()
+  }
+}
+
+/// The locked map; publishes a copy on release if it was changed.
+struct WorkersGuard<'a> {
+  map: MutexGuard<'a, WorkerMap>,
+  published: &'a ArcSwap<WorkerMap>,
+  changed: bool,
+}
+
+impl std::ops::Deref for WorkersGuard<'_> {
+  type Target = WorkerMap;
+
+  fn deref(&self) -> &WorkerMap {
+    &self.map
+  }
+}
+
+impl std::ops::DerefMut for WorkersGuard<'_> {
+  fn deref_mut(&mut self) -> &mut WorkerMap {
+    self.changed = true;
+    &mut self.map
+  }
+}
+
+impl Drop for WorkersGuard<'_> {
+  fn drop(&mut self) {
+    if self.changed {
+      self.published.store(Arc::new(self.map.clone()));
+    }
+  }
+}
+
 fn instance_key(key: &str, index: usize) -> std::borrow::Cow<'_, str> {
   if index == 0 {
     std::borrow::Cow::Borrowed(key)
@@ -354,7 +420,7 @@ pub struct Pool {
   max_size: usize,
   heap_budget_bytes: usize,
   socket_max_age: Option<Duration>,
-  workers: Mutex<HashMap<String, Arc<PooledWorker>>>,
+  workers: Workers,
   standbys: Standbys,
   primed: Primed,
   slot_freed: Notify,
@@ -367,7 +433,7 @@ impl Pool {
       max_size: options.max_size,
       heap_budget_bytes: options.heap_budget_bytes,
       socket_max_age: options.socket_max_age,
-      workers: Mutex::new(HashMap::new()),
+      workers: Workers::new(),
       standbys: Standbys {
         target: options.standbys,
         heap_limit_bytes: options.heap_limit_bytes,
@@ -524,7 +590,18 @@ impl Pool {
     mut message: WorkerMessage,
   ) -> Result<Result<InFlightGuard, WorkerMessage>, PoolError> {
     let now = Instant::now();
-    let mut workers = self.workers.lock().unwrap();
+    if instances == 1 {
+      // The common case, a running single-instance worker: no lock.
+      let running = self.workers.snapshot().get(&spec.key).cloned();
+      if let Some(worker) = running.filter(|w| w.reusable(now, config, self.socket_max_age)) {
+        match self.send_to(&worker, message, now) {
+          Ok(guard) => return Ok(Ok(guard)),
+          // It stopped just now: the locked path replaces it.
+          Err(returned) => message = returned,
+        }
+      }
+    }
+    let mut workers = self.workers.lock();
     // The least loaded usable instance, and the first instance slot
     // without a usable worker (where a new one would go).
     let mut least: Option<(usize, &Arc<PooledWorker>)> = None;
@@ -544,21 +621,7 @@ impl Pool {
       }
     }
     let least = least.map(|(index, worker)| (index, worker.clone()));
-    let send = |worker: &Arc<PooledWorker>, message| {
-      // The first request of a worker started for a connection (`adopt`)
-      // waited for that start: a miss.
-      let first = worker.requests.load(Ordering::Relaxed) == 0;
-      let guard = self.enter(worker, now);
-      worker.handle.send(message).map(|()| {
-        let counter = if first {
-          &self.counters.misses
-        } else {
-          &self.counters.hits
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        guard
-      })
-    };
+    let send = |worker: &Arc<PooledWorker>, message| self.send_to(worker, message, now);
     let mut slot = vacant;
     if let Some((index, worker)) = &least {
       let saturated = worker.in_flight.load(Ordering::Acquire) > 0;
@@ -606,7 +669,7 @@ impl Pool {
       _ => unreachable!("only connections are adopted"),
     };
     let now = Instant::now();
-    let mut workers = self.workers.lock().unwrap();
+    let mut workers = self.workers.lock();
     let mut message = WorkerMessage::Connection(task);
     if let Some(worker) = workers
       .get(&spec.key)
@@ -657,6 +720,28 @@ impl Pool {
     true
   }
 
+  /// Hands a request to a running worker, counted as a hit (a miss when it
+  /// is the first request of a worker started for a connection, which
+  /// waited for that start).
+  fn send_to(
+    self: &Arc<Self>,
+    worker: &Arc<PooledWorker>,
+    message: WorkerMessage,
+    now: Instant,
+  ) -> Result<InFlightGuard, WorkerMessage> {
+    let first = worker.requests.load(Ordering::Relaxed) == 0;
+    let guard = self.enter(worker, now);
+    worker.handle.send(message).map(|()| {
+      let counter = if first {
+        &self.counters.misses
+      } else {
+        &self.counters.hits
+      };
+      counter.fetch_add(1, Ordering::Relaxed);
+      guard
+    })
+  }
+
   fn enter(self: &Arc<Self>, worker: &Arc<PooledWorker>, now: Instant) -> InFlightGuard {
     worker.in_flight.fetch_add(1, Ordering::AcqRel);
     worker.requests.fetch_add(1, Ordering::Relaxed);
@@ -672,7 +757,7 @@ impl Pool {
   fn sweep(self: &Arc<Self>) {
     let now = Instant::now();
     self.primed.expire(now);
-    let mut workers = self.workers.lock().unwrap();
+    let mut workers = self.workers.lock();
     for (key, worker) in workers.iter() {
       if worker.silent_too_long(now) && !worker.probing.swap(true, Ordering::AcqRel) {
         let (key, control) = (key.clone(), worker.control().clone());
@@ -712,7 +797,6 @@ impl Pool {
     self
       .workers
       .lock()
-      .unwrap()
       .retain(|_, w| !Arc::ptr_eq(w.control(), control));
     self.slot_freed.notify_waiters();
   }
@@ -722,7 +806,7 @@ impl Pool {
   pub fn retire_app(&self, name: &str) {
     let prefix = format!("{name}@");
     self.primed.forget_app(&prefix);
-    self.workers.lock().unwrap().retain(|key, worker| {
+    self.workers.lock().retain(|key, worker| {
       let keep = !key.starts_with(&prefix);
       if !keep {
         // Its WebSocket clients reconnect to the new code.
@@ -736,7 +820,7 @@ impl Pool {
   /// Retires every worker (shutdown): in-flight requests finish, then each
   /// app's `onTerminate()` runs.
   pub fn retire_all(&self) {
-    for (_, worker) in self.workers.lock().unwrap().drain() {
+    for (_, worker) in self.workers.lock().drain() {
       let _ = worker.handle.send(WorkerMessage::GoingAway);
     }
     self.standbys.ready.lock().unwrap().clear();
@@ -745,12 +829,12 @@ impl Pool {
 
   /// Pooled workers now and the most allowed: cheap, for `/_/health`.
   pub fn size(&self) -> (usize, usize) {
-    (self.workers.lock().unwrap().len(), self.max_size)
+    (self.workers.lock().len(), self.max_size)
   }
 
   pub fn stats(&self) -> PoolStats {
     let now = Instant::now();
-    let workers = self.workers.lock().unwrap();
+    let workers = self.workers.lock();
     let c = &self.counters;
     PoolStats {
       active_workers: workers.len(),

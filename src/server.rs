@@ -1046,7 +1046,8 @@ fn into_response(
   let is_html = headers
     .get(header::CONTENT_TYPE)
     .and_then(|v| v.to_str().ok())
-    .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    .and_then(|v| v.trim_start().as_bytes().get(..9))
+    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"text/html"));
   let body = match body {
     ResponseBody::Full(bytes) => {
       let bytes = if is_html {

@@ -806,7 +806,9 @@ async fn run_app(
         .await
         .unwrap_or_else(|_| json_error(StatusCode::BAD_GATEWAY, "Proxy error: request aborted"))
     } else {
-      proxy::forward(rule, url, request, client, config.timeout).await
+      // Boxed: the forwarding future is kilobytes, and inline it would be
+      // part of (and copied with) every app request's future.
+      Box::pin(proxy::forward(rule, url, request, client, config.timeout)).await
     };
     state
       .metrics
@@ -824,14 +826,18 @@ async fn run_app(
   // A WebSocket handshake the app may accept with `server.upgrade(req)`.
   let upgrade = if proxy::is_websocket_upgrade(&parts.headers) {
     let limit = (state.settings.ws_max_payload_mb as usize) << 20;
-    WebSocketUpgrade::from_request_parts(&mut parts, &())
+    Box::pin(WebSocketUpgrade::from_request_parts(&mut parts, &()))
       .await
       .ok()
       .map(|upgrade| {
-        upgrade
-          .read_buffer_size(crate::proxy::WS_READ_BUFFER)
-          .max_message_size(limit * 2)
-          .max_frame_size(limit * 2)
+        // Boxed: held across the wait for the reply, it would otherwise
+        // enlarge every request's future.
+        Box::new(
+          upgrade
+            .read_buffer_size(crate::proxy::WS_READ_BUFFER)
+            .max_message_size(limit * 2)
+            .max_frame_size(limit * 2),
+        )
       })
   } else {
     None

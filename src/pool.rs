@@ -150,6 +150,23 @@ impl Drop for InFlightGuard {
   }
 }
 
+/// What [`Pool::dispatch`] did with a request.
+pub enum Dispatch {
+  Sent(Dispatched),
+  /// Every slot is taken by a busy worker.
+  Full(WorkerMessage),
+}
+
+/// How many instances a request may spread over: WebSockets all live in
+/// an app's first instance, so `publish` reaches every socket of the app.
+fn instances_for(config: &AppConfig, upgradable: bool) -> usize {
+  if upgradable {
+    1
+  } else {
+    config.instances.max(1)
+  }
+}
+
 /// Where a request went.
 pub enum Dispatched {
   Pooled(InFlightGuard),
@@ -538,37 +555,48 @@ impl Pool {
     });
   }
 
-  /// Hands `job` to a worker for `spec.key`, starting one if needed; when
-  /// the pool is full of busy workers, waits up to `wait` for a slot.
-  pub async fn dispatch(
+  /// Hands `job` to a worker for `spec.key`, starting one if needed. When
+  /// the pool is full of busy workers the request comes back, to wait for
+  /// a slot with [`Pool::dispatch_queued`] (kept apart so the common case
+  /// is not an await: its future would be part of every request's).
+  pub fn dispatch(
     self: &Arc<Self>,
     spec: &Arc<WorkerSpec>,
     config: &AppConfig,
     job: RequestJob,
-    wait: Duration,
-  ) -> Result<Dispatched, PoolError> {
-    // WebSockets all live in an app's first instance, so `publish` reaches
-    // every socket of the app.
-    let instances = if job.upgradable {
-      1
-    } else {
-      config.instances.max(1)
-    };
+  ) -> Result<Dispatch, PoolError> {
+    let instances = instances_for(config, job.upgradable);
     let message = WorkerMessage::Request(Box::new(job));
     if config.ttl.is_zero() {
-      return self.dispatch_fresh(spec, message);
+      return self.dispatch_fresh(spec, message).map(Dispatch::Sent);
     }
-    // Set once a wait starts: most requests never wait.
-    let mut deadline = None;
-    let mut message = message;
+    Ok(match self.try_dispatch(spec, config, instances, message)? {
+      Ok(guard) => Dispatch::Sent(Dispatched::Pooled(guard)),
+      Err(message) => Dispatch::Full(message),
+    })
+  }
+
+  /// Waits up to `wait` for a slot for a request [`Pool::dispatch`] gave
+  /// back.
+  pub async fn dispatch_queued(
+    self: &Arc<Self>,
+    spec: &Arc<WorkerSpec>,
+    config: &AppConfig,
+    mut message: WorkerMessage,
+    wait: Duration,
+  ) -> Result<Dispatched, PoolError> {
+    let upgradable = matches!(&message, WorkerMessage::Request(job) if job.upgradable);
+    let instances = instances_for(config, upgradable);
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
+      // Registered before the attempt, so a slot freed right after it is
+      // not missed.
       let freed = self.slot_freed.notified();
       match self.try_dispatch(spec, config, instances, message)? {
         Ok(guard) => return Ok(Dispatched::Pooled(guard)),
         Err(returned) => message = returned,
       }
       self.counters.queued.fetch_add(1, Ordering::Relaxed);
-      let deadline = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + wait);
       let waited = tokio::time::timeout_at(deadline, freed).await;
       self.counters.queued.fetch_sub(1, Ordering::Relaxed);
       if waited.is_err() {

@@ -30,7 +30,7 @@ use crate::http_error::json_error;
 use crate::internal;
 use crate::limits::{LimitedBody, ReadTimeoutBody, Tripped};
 use crate::metrics::{AppFigures, Metrics};
-use crate::pool::{Dispatched, Pool, PoolError, PoolOptions, STUCK_GRACE};
+use crate::pool::{Dispatch, Dispatched, Pool, PoolError, PoolOptions, STUCK_GRACE};
 use crate::proxy::{self, ProxyRules};
 use crate::proxy_threads::ProxyThreads;
 use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
@@ -906,7 +906,14 @@ async fn run_app(
   };
 
   let key = &spec.key;
-  let dispatched = match state.pool.dispatch(spec, config, job, timeout).await {
+  let dispatched = match state.pool.dispatch(spec, config, job) {
+    Ok(Dispatch::Sent(dispatched)) => Ok(dispatched),
+    Ok(Dispatch::Full(message)) => {
+      Box::pin(state.pool.dispatch_queued(spec, config, message, timeout)).await
+    }
+    Err(err) => Err(err),
+  };
+  let dispatched = match dispatched {
     Ok(dispatched) => dispatched,
     Err(err @ PoolError::Full(_)) => {
       return json_error(

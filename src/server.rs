@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use bytes::Bytes;
+use futures::future::Either;
 use futures::StreamExt;
 use http_body_util::BodyExt;
 use quick_cache::sync::Cache;
@@ -622,19 +624,21 @@ fn connection_service(
 
 /// App requests skip the router (it only holds `/_/…` routes) and its
 /// extensions: the client's address is passed along instead.
-async fn serve_request(
+fn serve_request(
   app: Router,
   state: &AppState,
   mut request: Request,
   remote: SocketAddr,
-) -> Response {
+) -> impl Future<Output = Response> + Send + '_ {
   let path = request.uri().path();
   if path == "/_" || path.starts_with("/_/") {
     request.extensions_mut().insert(ConnectInfo(remote));
-    let Ok(response) = tower::ServiceExt::oneshot(app, request).await;
-    return response;
+    return Either::Left(Box::pin(async move {
+      let Ok(response) = tower::ServiceExt::oneshot(app, request).await;
+      response
+    }));
   }
-  serve_app(state, request, Some(remote)).await
+  Either::Right(serve_app(state, request, Some(remote)))
 }
 
 /// Marks an answer as the connection's last (its request body was left
@@ -698,9 +702,17 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
 
 /// App requests: the body limit (`MAX_BODY_MB`), then routing. `remote`:
 /// the client's address, when the listener knows it.
-async fn serve_app(state: &AppState, request: Request, remote: Option<SocketAddr>) -> Response {
+///
+/// This and [`route`] are plain functions returning the request's future
+/// rather than `async fn`s awaiting it: each async layer would copy the
+/// (kilobyte-sized) future below it into its own.
+fn serve_app(
+  state: &AppState,
+  request: Request,
+  remote: Option<SocketAddr>,
+) -> impl Future<Output = Response> + Send + '_ {
   let limit = state.settings.max_body_mb << 20;
-  let too_large = || {
+  let too_large = move || {
     closing(json_error(
       StatusCode::PAYLOAD_TOO_LARGE,
       format!(
@@ -715,40 +727,46 @@ async fn serve_app(state: &AppState, request: Request, remote: Option<SocketAddr
     .and_then(|v| v.to_str().ok())
     .and_then(|v| v.parse::<u64>().ok());
   if declared.is_some_and(|length| length > limit) {
-    return too_large();
+    return Either::Left(std::future::ready(too_large()));
   }
   if http_body::Body::is_end_stream(request.body()) {
-    return route(state, request, remote).await;
+    return Either::Right(Either::Left(route(state, request, remote)));
   }
-  // Bodies without a length (chunked) are counted as they stream.
-  let oversize = Tripped::default();
-  let request = request.map(|body| Body::new(LimitedBody::new(body, limit, oversize.clone())));
-  let response = route(state, request, remote).await;
-  if oversize.is_set() {
-    return too_large();
-  }
-  response
+  Either::Right(Either::Right(async move {
+    // Bodies without a length (chunked) are counted as they stream.
+    let oversize = Tripped::default();
+    let request = request.map(|body| Body::new(LimitedBody::new(body, limit, oversize.clone())));
+    let response = route(state, request, remote).await;
+    if oversize.is_set() {
+      return too_large();
+    }
+    response
+  }))
 }
 
-async fn route(state: &AppState, request: Request, remote: Option<SocketAddr>) -> Response {
-  // A clone of the URI shares its bytes: the path outlives the request.
-  let uri = request.uri().clone();
-  let path = uri.path();
-  let (segment, rest) = split_first_segment(path);
+fn route(
+  state: &AppState,
+  request: Request,
+  remote: Option<SocketAddr>,
+) -> impl Future<Output = Response> + Send + '_ {
+  let path = request.uri().path();
+  let (segment, _) = split_first_segment(path);
   // One clock reading serves the cache check, the deadline and the metrics.
   let now = Instant::now();
   let target = (!segment.is_empty()).then(|| state.target(segment, now));
   match target {
-    Some(target) if target.exists => run_app(state, request, &target, rest, remote, now).await,
+    Some(target) if target.exists => {
+      Either::Left(run_app(state, request, target, false, remote, now))
+    }
     _ => {
       if let Some(shell) = state.settings.app_shell.as_deref() {
         let shell = state.shell_target(shell, now);
-        return run_app(state, request, &shell, path, remote, now).await;
+        return Either::Left(run_app(state, request, shell, true, remote, now));
       }
-      match target {
+      Either::Right(std::future::ready(match target {
         None => (StatusCode::OK, format!("Buntime v{VERSION}")).into_response(),
         Some(target) => not_found(&target),
-      }
+      }))
     }
   }
 }
@@ -761,14 +779,23 @@ fn not_found(target: &Target) -> Response {
   json_error(StatusCode::NOT_FOUND, format!("App not found: {shown}"))
 }
 
+/// `whole_path`: the app sees the whole path (the shell app), not what
+/// follows its segment.
 async fn run_app(
   state: &AppState,
   request: Request,
-  target: &Target,
-  app_path: &str,
+  target: Arc<Target>,
+  whole_path: bool,
   remote: Option<SocketAddr>,
   started: Instant,
 ) -> Response {
+  // A clone of the URI shares its bytes: the path outlives the request.
+  let uri = request.uri().clone();
+  let app_path = match whole_path {
+    true => uri.path(),
+    false => split_first_segment(uri.path()).1,
+  };
+  let target = &*target;
   let base = target.base.as_str();
   let Some((app, loaded)) = &target.resolved else {
     return not_found(target);

@@ -651,11 +651,10 @@ function describe(value) {
  * The raw header list, flattened (no sorting or combining as the Headers
  * iterator would do; Set-Cookie stays one header per cookie).
  */
-function responseHeaders(inner, req) {
+function responseHeaders(inner, cookies) {
   const headers = [];
   const list = inner.headerList;
   for (let i = 0; i < list.length; i++) headers.push(list[i][0], list[i][1]);
-  const cookies = req === undefined ? null : setCookieHeaders(req);
   if (cookies !== null) for (const cookie of cookies) headers.push("set-cookie", cookie);
   return headers;
 }
@@ -683,10 +682,12 @@ const sendResponse = (function sendResponse(id, res, req) {
   // `new Response("hi")`, `Response.json(...)`: deno_fetch keeps such an
   // answer unbuilt (status, body, content type) until something reads it;
   // answered from those fields it is never built.
+  // What the handler set through `req.cookies`, if it looked at them.
+  const cookies = setCookieHeaders(req);
   const fastStatus = res[serveFastStatusKey];
   if (fastStatus !== 0 && fastStatus !== undefined && !res[serveFastConsumedKey]) {
     const text = res[serveFastBodyKey];
-    if (typeof text === "string" && setCookieHeaders(req) === null) {
+    if (typeof text === "string" && cookies === null) {
       const kind = res[serveFastHeaderKindKey];
       const type = kind === SERVE_FAST_HEADER_DEFAULT_TEXT
         ? "text/plain;charset=UTF-8"
@@ -701,13 +702,13 @@ const sendResponse = (function sendResponse(id, res, req) {
   const body = inner.body;
   const source = body === null ? null : body.streamOrStatic;
   const text = body === null ? "" : source instanceof ReadableStream ? null : source.body;
-  if (typeof text === "string" && setCookieHeaders(req) === null) {
+  if (typeof text === "string" && cookies === null) {
     // The common shapes (`new Response("hi")`, `Response.json(...)`): no
     // header list crosses into Rust.
     const type = onlyContentType(inner.headerList);
     if (type !== null) return op_buntime_respond_typed(id, status, type, text);
   }
-  const headers = responseHeaders(inner, req);
+  const headers = responseHeaders(inner, cookies);
   if (text !== null) {
     // A string or byte body given to `new Response(...)`: one op, no stream.
     if (typeof text === "string") return op_buntime_respond_text(id, status, headers, text);
@@ -915,7 +916,7 @@ export function warmUp() {
       fetch: () => new Response("fetch"),
     },
   });
-  const answered = (res) => responseHeaders(toInnerResponse(res), req);
+  const answered = (res) => responseHeaders(toInnerResponse(res), setCookieHeaders(req));
   Promise.resolve(handler.dispatch(req, url.pathname)).then(answered);
   Promise.resolve(handler.dispatch(req, "/other")).then(answered);
   onlyContentType(toInnerResponse(new Response("hi")).headerList);

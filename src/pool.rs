@@ -20,10 +20,9 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-
-use arc_swap::ArcSwap;
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwap;
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -344,8 +343,6 @@ impl Primed {
   }
 }
 
-/// The pool key of an app's `index`th instance: `name@version` for the
-/// first, `name@version#2` for the second, and so on.
 type WorkerMap = HashMap<String, Arc<PooledWorker>>;
 
 /// The pooled workers by key. Changed under the lock; each change is
@@ -385,6 +382,16 @@ struct WorkersGuard<'a> {
   changed: bool,
 }
 
+impl WorkersGuard<'_> {
+  /// `HashMap::retain`, counted as a change only when it removed one (the
+  /// sweep runs it every tick, mostly removing nothing).
+  fn retain(&mut self, keep: impl FnMut(&String, &mut Arc<PooledWorker>) -> bool) {
+    let before = self.map.len();
+    self.map.retain(keep);
+    self.changed |= self.map.len() != before;
+  }
+}
+
 impl std::ops::Deref for WorkersGuard<'_> {
   type Target = WorkerMap;
 
@@ -408,6 +415,8 @@ impl Drop for WorkersGuard<'_> {
   }
 }
 
+/// The pool key of an app's `index`th instance: `name@version` for the
+/// first, `name@version#2` for the second, and so on.
 fn instance_key(key: &str, index: usize) -> std::borrow::Cow<'_, str> {
   if index == 0 {
     std::borrow::Cow::Borrowed(key)

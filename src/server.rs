@@ -820,7 +820,6 @@ async fn run_app(
     .and_then(|rules| rules.route(app_path, request.uri().query()))
   {
     let started = Instant::now();
-    let client = remote;
     let tunnel = proxy::is_websocket_upgrade(request.headers());
     let response = if crate::worker::on_worker_thread() && !tunnel {
       // A connection a worker adopted: pooled upstream connections belong
@@ -829,13 +828,13 @@ async fn run_app(
       let (rule, timeout) = (rule.clone(), config.timeout);
       state
         .front_end
-        .spawn(async move { proxy::forward(&rule, url, request, client, timeout).await })
+        .spawn(async move { proxy::forward(&rule, url, request, remote, timeout).await })
         .await
         .unwrap_or_else(|_| json_error(StatusCode::BAD_GATEWAY, "Proxy error: request aborted"))
     } else {
       // Boxed: the forwarding future is kilobytes, and inline it would be
       // part of (and copied with) every app request's future.
-      Box::pin(proxy::forward(rule, url, request, client, config.timeout)).await
+      Box::pin(proxy::forward(rule, url, request, remote, config.timeout)).await
     };
     state
       .metrics

@@ -311,15 +311,19 @@ fn header_map(status: u16, flat: Vec<ByteString>) -> Result<HeaderMap, JsErrorBo
       .map_err(|_| JsErrorBox::type_error(format!("invalid value for header {name}")))?;
     headers.append(name, value);
   }
-  // The contract: a response without a content type is plain UTF-8 text.
-  // Null-body statuses carry no content, so no type either.
+  default_content_type(&mut headers, status);
+  Ok(headers)
+}
+
+/// The contract: a response without a content type is plain UTF-8 text.
+/// Null-body statuses carry no content, so no type either.
+fn default_content_type(headers: &mut HeaderMap, status: u16) {
   if !headers.contains_key(CONTENT_TYPE) && !matches!(status, 101 | 204 | 205 | 304) {
     headers.insert(
       CONTENT_TYPE,
       HeaderValue::from_static("text/plain; charset=utf-8"),
     );
   }
-  Ok(headers)
 }
 
 fn check_status(status: u32) -> Result<u16, JsErrorBox> {
@@ -340,6 +344,16 @@ fn respond_full(
 ) -> Result<(), JsErrorBox> {
   let status = check_status(status)?;
   let headers = header_map(status, headers)?;
+  reply_full(state, id, status, headers, body)
+}
+
+fn reply_full(
+  state: &mut OpState,
+  id: u32,
+  status: u16,
+  headers: HeaderMap,
+  body: Bytes,
+) -> Result<(), JsErrorBox> {
   let head = ResponseHead {
     status,
     headers,
@@ -377,20 +391,10 @@ pub fn op_buntime_respond_typed(
     let value = HeaderValue::from_str(content_type)
       .map_err(|_| JsErrorBox::type_error("invalid value for header content-type"))?;
     headers.insert(CONTENT_TYPE, value);
-  } else if !matches!(status, 101 | 204 | 205 | 304) {
-    headers.insert(
-      CONTENT_TYPE,
-      HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
   }
-  let head = ResponseHead {
-    status,
-    headers,
-    body: ResponseBody::Full(Bytes::copy_from_slice(body.as_bytes())),
-  };
-  state
-    .borrow_mut::<InFlight>()
-    .reply(id, Reply::Response(head))
+  default_content_type(&mut headers, status);
+  let body = Bytes::copy_from_slice(body.as_bytes());
+  reply_full(state, id, status, headers, body)
 }
 
 #[op2]

@@ -806,22 +806,19 @@ const handleRequest = (function handleRequest(handler, msg, config) {
   }
 });
 
-/** The rest of `handleRequest` for a handler that answers with a promise. */
-async function answerLater(handler, id, method, url, inner, req, pending) {
-  try {
-    let res;
-    try {
-      res = await pending;
-    } catch (err) {
-      if (!handler.onError) throw err;
-      res = await handler.onError(err);
-    }
-    // An accepted handshake was answered by the upgrade itself.
-    if (inner.handshake === 2) return;
-    await sendResponse(id, res, req);
-  } catch (err) {
-    failed(id, method, url, err);
-  }
+/**
+ * The rest of `handleRequest` for a handler that answers with a promise:
+ * two promise reactions (an async function with awaits took five ticks).
+ * The returned promise never rejects.
+ */
+function answerLater(handler, id, method, url, inner, req, pending) {
+  const fail = (err) => failed(id, method, url, err);
+  // An accepted handshake was answered by the upgrade itself; otherwise a
+  // streamed answer's promise, whose failure `fail` reports.
+  const answer = (res) => (inner.handshake === 2 ? undefined : sendResponse(id, res, req));
+  const onError = handler.onError;
+  const recover = onError ? (err) => Promise.resolve(onError(err)).then(answer) : fail;
+  return Promise.resolve(pending).then(answer, recover).then(undefined, fail);
 }
 
 function failed(id, method, url, err) {
@@ -887,8 +884,9 @@ export const serve = (async function serve(handler, config) {
     }
     inFlight++;
     const pending = handleRequest(handler, msg, config);
+    // `pending` never rejects; `.then` is a tick cheaper than `.finally`.
     if (pending == null) finished();
-    else pending.finally(finished);
+    else pending.then(finished, finished);
   }
   if (inFlight > 0) await new Promise((resolve) => (drained = resolve));
   await runHook("onTerminate", handler?.onTerminate);

@@ -8,6 +8,7 @@
 
 pub mod app_config;
 pub mod app_socket;
+pub mod coarse_timer;
 pub mod deployments;
 pub mod ext;
 pub mod html_base;

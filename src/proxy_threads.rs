@@ -71,8 +71,7 @@ fn start_thread(index: usize) -> Option<mpsc::UnboundedSender<ConnectionTask>> {
     .spawn(move || {
       ON_PROXY_THREAD.with(|on| on.set(true));
       runtime.block_on(async move {
-        // Keeps hyper's per-request head timeout from waking the driver.
-        tokio::spawn(crate::worker::pace_timer_wheel(|| true));
+        crate::coarse_timer::enable_on_this_thread();
         while let Some(task) = tasks.recv().await {
           tokio::spawn(task());
         }

@@ -541,8 +541,14 @@ fn adopted_connection(
       };
       let body_idle = Duration::from_secs(state.settings.body_read_timeout);
       let mut builder = hyper::server::conn::http1::Builder::new();
+      // Served on a worker or proxy thread, or on the front end when no
+      // such thread could take it.
+      if crate::coarse_timer::enabled_on_this_thread() {
+        builder.timer(crate::coarse_timer::CoarseTimer);
+      } else {
+        builder.timer(hyper_util::rt::TokioTimer::new());
+      }
       builder
-        .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(Duration::from_secs(state.settings.header_read_timeout))
         .max_buf_size((state.settings.max_header_kb as usize) << 10);
       let service = connection_service(app, state, remote, body_idle);
@@ -1005,8 +1011,27 @@ async fn run_app(
 /// may move with `server.timeout`) passes.
 async fn wait_for_reply(
   mut reply_rx: oneshot::Receiver<Reply>,
-  deadline: &Deadline,
+  deadline: &Arc<Deadline>,
 ) -> Result<Result<Reply, oneshot::error::RecvError>, ()> {
+  // A worker stuck past the deadline on this very thread (a connection it
+  // adopted) fails its requests once it is stopped: that is still a timeout.
+  let reply = |reply: Result<Reply, oneshot::error::RecvError>| {
+    let failed = matches!(reply, Ok(Reply::Failed { .. }));
+    if failed && deadline.get().is_some_and(|at| Instant::now() >= at) {
+      return Err(());
+    }
+    Ok(reply)
+  };
+  if crate::coarse_timer::enabled_on_this_thread() {
+    // The thread's coarse table reads the deadline as it moves.
+    let expiry = crate::coarse_timer::CoarseSleep::watch(deadline.clone());
+    return tokio::select! {
+      // The reply first: no random branch order to draw per request.
+      biased;
+      received = &mut reply_rx => reply(received),
+      () = expiry => Err(()),
+    };
+  }
   loop {
     let at = deadline.get();
     let expiry = async {
@@ -1016,18 +1041,8 @@ async fn wait_for_reply(
       }
     };
     tokio::select! {
-      // The reply first: no random branch order to draw per request.
       biased;
-      reply = &mut reply_rx => {
-        // A worker stuck past the deadline on this very thread (a
-        // connection it adopted) fails its requests once it is stopped:
-        // that is still a timeout.
-        let failed = matches!(reply, Ok(Reply::Failed { .. }));
-        if failed && deadline.get().is_some_and(|at| Instant::now() >= at) {
-          return Err(());
-        }
-        return Ok(reply);
-      }
+      received = &mut reply_rx => return reply(received),
       () = expiry => {
         // Moved later meanwhile: wait on.
         if deadline.get() == at {

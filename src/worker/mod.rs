@@ -213,6 +213,7 @@ impl Standby {
           .build()
         {
           Ok(rt) => rt.block_on(async {
+            crate::coarse_timer::enable_on_this_thread();
             let holds = Arc::new(AtomicUsize::new(0));
             THREAD_HOLDS.with(|h| *h.borrow_mut() = Some(holds.clone()));
             run(heap_limit_bytes, thread_control, assign_rx).await;
@@ -382,41 +383,14 @@ async fn run(
 
 /// Serves connections handed to this worker on its own runtime.
 fn connection_host() -> ConnectionHost {
-  let pacing = Arc::new(AtomicBool::new(false));
   ConnectionHost(Rc::new(move |task| {
     let hold = ThreadHold::take();
-    if !pacing.swap(true, Ordering::AcqRel) {
-      let (holds, pacing) = (hold.0.clone(), pacing.clone());
-      tokio::spawn(async move {
-        pace_timer_wheel(|| {
-          holds
-            .as_ref()
-            .is_some_and(|h| h.load(Ordering::Acquire) > 0)
-        })
-        .await;
-        pacing.store(false, Ordering::Release);
-      });
-    }
     let serve = task();
     tokio::spawn(async move {
       serve.await;
       drop(hold);
     });
   }))
-}
-
-/// While `serving()`, keeps a timer on this thread's runtime due within a
-/// second. hyper re-arms its head timeout for every request; tokio wakes
-/// its own driver (an eventfd write and an extra epoll round) whenever a
-/// timer is set earlier than every other one, which without this is every
-/// request. Worker and proxy threads run it.
-pub async fn pace_timer_wheel(serving: impl Fn() -> bool) {
-  loop {
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    if !serving() {
-      return;
-    }
-  }
 }
 
 /// The status and message for requests a failed worker cannot answer.

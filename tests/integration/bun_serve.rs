@@ -221,6 +221,36 @@ async fn server_timeout_overrides_the_app_timeout_for_one_request() {
 }
 
 #[tokio::test]
+async fn server_timeout_can_shorten_or_lift_a_requests_deadline() {
+  let apps = Apps::new();
+  apps
+    .js(
+      "t/1.0.0",
+      r#"export default {
+  async fetch(req, server) {
+    const path = new URL(req.url).pathname;
+    server.timeout(req, path === "/none" ? 0 : 0.3);
+    await Bun.sleep(path === "/none" ? 2500 : 8000);
+    return new Response("late");
+  },
+};"#,
+    )
+    .file("t/1.0.0/worker.config.json", r#"{"timeout": 2, "ttl": 60}"#);
+  let server = Server::start(&apps);
+  // The app's own limit is 2 s; 0.3 s is earlier, 0 means none.
+  let started = std::time::Instant::now();
+  let short = server.get("/t/short").await;
+  assert_eq!(short.status, 504, "{}", short.body);
+  assert!(
+    started.elapsed() < std::time::Duration::from_millis(1500),
+    "the shortened deadline fired after {:?}",
+    started.elapsed()
+  );
+  let none = server.get("/t/none").await;
+  assert_eq!((none.status, none.body.as_str()), (200, "late"));
+}
+
+#[tokio::test]
 async fn an_app_that_calls_bun_serve_is_served() {
   let apps = Apps::new();
   apps.js(

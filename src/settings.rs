@@ -112,8 +112,8 @@ pub struct Settings {
   #[arg(long, env = "TOTAL_HEAP_MB", default_value_t = 0)]
   pub total_heap_mb: u64,
 
-  /// Extra V8 flags, space-separated (for experiments, e.g.
-  /// "--max-lazy --single-threaded-gc").
+  /// Extra V8 flags, space-separated (for experiments, e.g. "--max-lazy";
+  /// "--no-single-threaded-gc" brings back V8's GC helper threads).
   #[arg(long, env = "V8_FLAGS", default_value = "")]
   pub v8_flags: String,
 

@@ -173,14 +173,17 @@ pub fn failed_workers() -> u64 {
 
 /// Once per process, before the first isolate.
 pub fn init_v8(flags: &str) {
-  if !flags.trim().is_empty() {
-    // The first element is taken as the program name, as in argv.
-    let mut args = vec!["buntime".to_string()];
-    args.extend(flags.split_whitespace().map(str::to_string));
-    let unknown = deno_core::v8_set_flags(args);
-    if unknown.len() > 1 {
-      tracing::warn!("unknown V8 flags ignored: {:?}", &unknown[1..]);
-    }
+  // The first element is taken as the program name, as in argv.
+  let mut args = vec!["buntime".to_string()];
+  // Garbage collection on the isolate's own thread: the parallelism here
+  // is many isolates, and V8's helper threads would wake (a futex, another
+  // core) for every young-generation GC and array-buffer sweep. The extra
+  // flags come after it and may turn it off.
+  args.push("--single-threaded-gc".to_string());
+  args.extend(flags.split_whitespace().map(str::to_string));
+  let unknown = deno_core::v8_set_flags(args);
+  if unknown.len() > 1 {
+    tracing::warn!("unknown V8 flags ignored: {:?}", &unknown[1..]);
   }
   JsRuntime::init_platform(None);
 }

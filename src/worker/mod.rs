@@ -219,7 +219,15 @@ impl Standby {
             crate::coarse_timer::enable_on_this_thread();
             let holds = Arc::new(AtomicUsize::new(0));
             THREAD_HOLDS.with(|h| *h.borrow_mut() = Some(holds.clone()));
-            run(heap_limit_bytes, thread_control, assign_rx).await;
+            // The isolate runs as a task of this runtime rather than as the
+            // `block_on` future: tokio polls the driver (an extra epoll_wait)
+            // whenever that future is woken while tasks run, which would be
+            // every request an adopted connection hands to the isolate.
+            let isolate =
+              deno_core::unsync::spawn(run(heap_limit_bytes, thread_control, assign_rx));
+            if let Err(err) = isolate.await {
+              tracing::error!("a worker's isolate task failed: {err}");
+            }
             // The isolate is gone. Connections this thread adopted stay
             // here until their clients close them (their requests now go to
             // other workers): closing them now would race with a request the

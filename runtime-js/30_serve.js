@@ -870,23 +870,31 @@ export const serve = (async function serve(handler, config) {
     if (--inFlight === 0 && drained) drained();
     collectWhenIdle(config);
   });
-  while (true) {
-    const msg = await op_buntime_next_message();
-    if (msg[0] === 2) break;
-    if (msg[0] === 1) {
-      runHook("onIdle", handler?.onIdle);
-      continue;
+  let open = true;
+  while (open) {
+    // Every message queued since the last turn, in order.
+    const batch = await op_buntime_next_message();
+    for (let i = 0; i < batch.length; i++) {
+      const msg = batch[i];
+      if (msg[0] === 2) {
+        open = false;
+        break;
+      }
+      if (msg[0] === 1) {
+        runHook("onIdle", handler?.onIdle);
+        continue;
+      }
+      if (msg[0] === 3) {
+        // Retired for good: clients should reconnect (to the new code).
+        for (const entry of socketsById.values()) entry[0].close(1001, "Going away");
+        continue;
+      }
+      inFlight++;
+      const pending = handleRequest(handler, msg, config);
+      // `pending` never rejects; `.then` is a tick cheaper than `.finally`.
+      if (pending == null) finished();
+      else pending.then(finished, finished);
     }
-    if (msg[0] === 3) {
-      // Retired for good: clients should reconnect (to the new code).
-      for (const entry of socketsById.values()) entry[0].close(1001, "Going away");
-      continue;
-    }
-    inFlight++;
-    const pending = handleRequest(handler, msg, config);
-    // `pending` never rejects; `.then` is a tick cheaper than `.finally`.
-    if (pending == null) finished();
-    else pending.then(finished, finished);
   }
   if (inFlight > 0) await new Promise((resolve) => (drained = resolve));
   await runHook("onTerminate", handler?.onTerminate);

@@ -16,7 +16,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::protocol::{
-  Reply, RequestBody, ResponseBody, ResponseHead, WorkerMessage, RESPONSE_CHUNK_BUFFER,
+  Reply, RequestBody, RequestJob, ResponseBody, ResponseHead, WorkerMessage, RESPONSE_CHUNK_BUFFER,
 };
 
 /// Per-isolate facts the ops need, put into `OpState` when the worker starts.
@@ -109,7 +109,7 @@ impl InFlight {
   }
 }
 
-/// The next message for JS, as a tuple so it crosses into V8 as a plain
+/// A message for JS, as a tuple so it crosses into V8 as a plain
 /// array (a struct would create its key strings every time):
 /// `[kind, id, method, url, flags, fullBody]`, kind 0 = request, 1 = idle,
 /// 2 = closed, 3 = going away. `method` is an index into JS's table of
@@ -150,19 +150,29 @@ impl IncomingMessage {
   }
 }
 
+/// Messages one `op_buntime_next_message` call hands over at most.
+const BATCH: usize = 64;
+
+/// The next messages for JS, in order: waits for one, then takes whatever
+/// else is already queued (several connections' requests arrive between
+/// two turns of the event loop; one op completion serves them all).
 #[op2]
 #[serde]
 pub async fn op_buntime_next_message(
   state: Rc<RefCell<OpState>>,
-) -> Result<IncomingMessage, JsErrorBox> {
+) -> Result<Vec<IncomingMessage>, JsErrorBox> {
   let inbox = state.borrow().borrow::<Inbox>().clone();
-  let job = loop {
-    let message = std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await;
+  let mut batch = Vec::new();
+  let mut message = std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await;
+  loop {
     match message {
-      None => return Ok(IncomingMessage::bare(2)),
-      Some(WorkerMessage::Idle) => return Ok(IncomingMessage::bare(1)),
-      Some(WorkerMessage::GoingAway) => return Ok(IncomingMessage::bare(3)),
-      Some(WorkerMessage::Request(job)) => break *job,
+      None => {
+        batch.push(IncomingMessage::bare(2));
+        break;
+      }
+      Some(WorkerMessage::Idle) => batch.push(IncomingMessage::bare(1)),
+      Some(WorkerMessage::GoingAway) => batch.push(IncomingMessage::bare(3)),
+      Some(WorkerMessage::Request(job)) => batch.push(take_request(&state, *job)),
       // Not for JS: its requests arrive here like any others.
       Some(WorkerMessage::Connection(task)) => {
         let host = state.borrow().try_borrow::<ConnectionHost>().cloned();
@@ -171,7 +181,26 @@ pub async fn op_buntime_next_message(
         }
       }
     }
-  };
+    if batch.len() >= BATCH {
+      break;
+    }
+    let next = inbox.0.borrow_mut().try_recv();
+    message = match next {
+      Ok(next) => Some(next),
+      Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => None,
+      Err(tokio::sync::mpsc::error::TryRecvError::Empty) if batch.is_empty() => {
+        // Only connections so far: wait for a message for JS.
+        std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await
+      }
+      Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+    };
+  }
+  Ok(batch)
+}
+
+/// Keeps a request's head, body and reply channel in a new slot; returns
+/// what JS gets of it.
+fn take_request(state: &RefCell<OpState>, job: RequestJob) -> IncomingMessage {
   let mut state = state.borrow_mut();
   let in_flight = state.borrow_mut::<InFlight>();
   let id = in_flight.next_id;
@@ -192,14 +221,7 @@ pub async fn op_buntime_next_message(
       remote: job.remote,
     },
   );
-  Ok(IncomingMessage(
-    0,
-    id,
-    method_code(&job.method),
-    job.url,
-    flags,
-    full_body,
-  ))
+  IncomingMessage(0, id, method_code(&job.method), job.url, flags, full_body)
 }
 
 /// The request's headers as a flat `[name, value, ...]` list, with

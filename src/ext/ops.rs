@@ -163,8 +163,18 @@ pub async fn op_buntime_next_message(
 ) -> Result<Vec<IncomingMessage>, JsErrorBox> {
   let inbox = state.borrow().borrow::<Inbox>().clone();
   let mut batch = Vec::new();
-  let mut message = std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await;
-  loop {
+  while batch.len() < BATCH {
+    // Waits while JS has nothing yet; then takes only what is queued.
+    let message = if batch.is_empty() {
+      std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await
+    } else {
+      let next = inbox.0.borrow_mut().try_recv();
+      match next {
+        Ok(next) => Some(next),
+        Err(mpsc::error::TryRecvError::Disconnected) => None,
+        Err(mpsc::error::TryRecvError::Empty) => break,
+      }
+    };
     match message {
       None => {
         batch.push(IncomingMessage::bare(2));
@@ -181,19 +191,6 @@ pub async fn op_buntime_next_message(
         }
       }
     }
-    if batch.len() >= BATCH {
-      break;
-    }
-    let next = inbox.0.borrow_mut().try_recv();
-    message = match next {
-      Ok(next) => Some(next),
-      Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => None,
-      Err(tokio::sync::mpsc::error::TryRecvError::Empty) if batch.is_empty() => {
-        // Only connections so far: wait for a message for JS.
-        std::future::poll_fn(|cx| inbox.0.borrow_mut().poll_recv(cx)).await
-      }
-      Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
-    };
   }
   Ok(batch)
 }

@@ -22,12 +22,23 @@ const RECENT: usize = 100;
 /// shared with other apps or workers.
 #[derive(Default)]
 pub struct AppFigures {
-  requests: AtomicU64,
-  /// Per status class: 2xx … 5xx (index 0 = 1xx).
+  /// Per status class: 2xx … 5xx (index 0 = 1xx). Their sum is the
+  /// request count.
   by_class: [AtomicU64; 5],
-  /// Cumulative counts per bucket.
+  /// Requests per bucket: each counts in the first bucket that holds it
+  /// (one atomic add per request); the exposition sums them up.
   buckets: [AtomicU64; BUCKETS.len()],
   micros: AtomicU64,
+}
+
+impl AppFigures {
+  fn requests(&self) -> u64 {
+    self
+      .by_class
+      .iter()
+      .map(|c| c.load(Ordering::Relaxed))
+      .sum()
+  }
 }
 
 pub struct Metrics {
@@ -83,15 +94,11 @@ impl Metrics {
     let n = self.total_requests.fetch_add(1, Ordering::Relaxed);
     let micros = elapsed.as_micros().min(u64::MAX as u128) as u64;
     self.recent[(n % RECENT as u64) as usize].store(micros, Ordering::Relaxed);
-    figures.requests.fetch_add(1, Ordering::Relaxed);
     figures.by_class[(status / 100).clamp(1, 5) as usize - 1].fetch_add(1, Ordering::Relaxed);
     figures.micros.fetch_add(micros, Ordering::Relaxed);
     let seconds = elapsed.as_secs_f64();
-    // Cumulative: the first bucket that holds it and every one above.
     if let Some(first) = BUCKETS.iter().position(|bound| seconds <= *bound) {
-      for bucket in &figures.buckets[first..] {
-        bucket.fetch_add(1, Ordering::Relaxed);
-      }
+      figures.buckets[first].fetch_add(1, Ordering::Relaxed);
     }
   }
 
@@ -263,8 +270,11 @@ impl Metrics {
     for key in &keys {
       let figures = &apps[*key];
       let app = escape(key);
-      for (bound, count) in BUCKETS.iter().zip(&figures.buckets) {
-        let count = count.load(Ordering::Relaxed);
+      let requests = figures.requests();
+      let mut count = 0;
+      for (bound, bucket) in BUCKETS.iter().zip(&figures.buckets) {
+        // Prometheus buckets are cumulative.
+        count += bucket.load(Ordering::Relaxed);
         let _ = writeln!(
           out,
           "buntime_app_request_duration_seconds_bucket{{app=\"{app}\",le=\"{bound}\"}} {count}"
@@ -272,8 +282,7 @@ impl Metrics {
       }
       let _ = writeln!(
         out,
-        "buntime_app_request_duration_seconds_bucket{{app=\"{app}\",le=\"+Inf\"}} {}",
-        figures.requests.load(Ordering::Relaxed)
+        "buntime_app_request_duration_seconds_bucket{{app=\"{app}\",le=\"+Inf\"}} {requests}"
       );
       let _ = writeln!(
         out,
@@ -282,8 +291,7 @@ impl Metrics {
       );
       let _ = writeln!(
         out,
-        "buntime_app_request_duration_seconds_count{{app=\"{app}\"}} {}",
-        figures.requests.load(Ordering::Relaxed)
+        "buntime_app_request_duration_seconds_count{{app=\"{app}\"}} {requests}"
       );
     }
     out

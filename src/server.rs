@@ -787,7 +787,262 @@ fn not_found(target: &Target) -> Response {
 
 /// `whole_path`: the app sees the whole path (the shell app), not what
 /// follows its segment.
-async fn run_app(
+///
+/// The common request (no proxy rule, no WebSocket, no body to read first,
+/// a worker with room) builds its job here and waits on [`answer`]'s small
+/// future; every other one goes through [`run_app_general`], boxed. Inline,
+/// that one's states (kilobytes) would be part of every request's future and
+/// be copied with it at each layer.
+fn run_app(
+  state: &AppState,
+  request: Request,
+  target: Arc<Target>,
+  whole_path: bool,
+  remote: Option<SocketAddr>,
+  started: Instant,
+) -> impl Future<Output = Response> + Send + '_ {
+  type Boxed<'a> = std::pin::Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
+  let general = |request, target| -> Boxed<'_> {
+    Box::pin(run_app_general(
+      state, request, target, whole_path, remote, started,
+    ))
+  };
+  let loaded = match &target.resolved {
+    Some((_, loaded)) => loaded.as_ref().as_ref().ok(),
+    None => None,
+  };
+  let simple = loaded.filter(|loaded| loaded.proxy.is_none() && loaded.entry.is_some());
+  let Some(LoadedApp {
+    config,
+    entry: Some(spec),
+    figures,
+    ..
+  }) = simple
+  else {
+    return Either::Right(general(request, target));
+  };
+  if proxy::is_websocket_upgrade(request.headers())
+    || !http_body::Body::is_end_stream(request.body())
+  {
+    return Either::Right(general(request, target));
+  }
+  let (parts, _) = request.into_parts();
+  let app_path = match whole_path {
+    true => parts.uri.path(),
+    false => split_first_segment(parts.uri.path()).1,
+  };
+  let url = app_url(&parts.headers, app_path, parts.uri.query());
+  let (job, exchange) = app_job(
+    &target, config, parts, url, remote, None, None, false, started,
+  );
+  let waiting = match state.pool.dispatch(spec, config, job) {
+    Ok(Dispatch::Sent(dispatched)) => Waiting {
+      exchange,
+      dispatched,
+      upgrade: None,
+      spec: spec.clone(),
+      figures: figures.clone(),
+      timeout: config.timeout,
+      started,
+    },
+    Ok(Dispatch::Full(message)) => {
+      let (spec, config, figures) = (spec.clone(), config.clone(), figures.clone());
+      return Either::Right(Box::pin(async move {
+        let queued = state
+          .pool
+          .dispatch_queued(&spec, &config, message, config.timeout)
+          .await;
+        match queued {
+          Ok(dispatched) => {
+            let waiting = Waiting {
+              exchange,
+              dispatched,
+              upgrade: None,
+              spec,
+              figures,
+              timeout: config.timeout,
+              started,
+            };
+            answer(state, target, waiting).await
+          }
+          Err(err) => pool_error(&spec.key, err),
+        }
+      }));
+    }
+    Err(err) => {
+      return Either::Left(Either::Right(std::future::ready(pool_error(
+        &spec.key, err,
+      ))))
+    }
+  };
+  Either::Left(Either::Left(answer(state, target, waiting)))
+}
+
+/// `http://<host><path>[?query]`: the URL the app sees. Built by hand:
+/// `format!` costs more than the copies on this path.
+fn app_url(headers: &http::HeaderMap, app_path: &str, query: Option<&str>) -> String {
+  let host = headers
+    .get(header::HOST)
+    .and_then(|h| h.to_str().ok())
+    .filter(|h| !h.is_empty() && h.bytes().all(|b| HOST_BYTES[b as usize]))
+    .unwrap_or("localhost");
+  let mut url = String::with_capacity(8 + host.len() + app_path.len() + query.map_or(0, str::len));
+  url.push_str("http://");
+  url.push_str(host);
+  url.push_str(app_path);
+  if let Some(query) = query {
+    url.push('?');
+    url.push_str(query);
+  }
+  url
+}
+
+/// The bytes a `Host` header may hold to be used in the app's URL (a name
+/// or address and a port); anything else makes it `localhost`.
+const HOST_BYTES: [bool; 256] = {
+  let mut table = [false; 256];
+  let mut b = 0;
+  while b < 256 {
+    let c = b as u8;
+    table[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b':' | b'[' | b']');
+    b += 1;
+  }
+  table
+};
+
+/// What the front end keeps of a request it handed to a worker.
+struct Exchange {
+  reply: oneshot::Receiver<Reply>,
+  deadline: Arc<Deadline>,
+  is_head: bool,
+}
+
+/// The job for the app's worker, and what waits for its reply.
+#[allow(clippy::too_many_arguments)]
+fn app_job(
+  target: &Target,
+  config: &AppConfig,
+  parts: http::request::Parts,
+  url: String,
+  remote: Option<SocketAddr>,
+  body: Option<crate::ext::protocol::RequestBody>,
+  full_body: Option<Bytes>,
+  upgradable: bool,
+  started: Instant,
+) -> (RequestJob, Exchange) {
+  let (reply_tx, reply_rx) = oneshot::channel();
+  let deadline = Deadline::new(Some(started + config.timeout));
+  let exchange = Exchange {
+    reply: reply_rx,
+    deadline: deadline.clone(),
+    is_head: parts.method == http::Method::HEAD,
+  };
+  let job = RequestJob {
+    method: parts.method,
+    url,
+    headers: parts.headers,
+    base: target.base_header.clone(),
+    remote,
+    body,
+    full_body,
+    reply: reply_tx,
+    deadline,
+    upgradable,
+  };
+  (job, exchange)
+}
+
+fn pool_error(key: &str, err: PoolError) -> Response {
+  match err {
+    err @ PoolError::Full(_) => json_error(
+      StatusCode::SERVICE_UNAVAILABLE,
+      format!("Server busy: {err}"),
+    ),
+    err => {
+      tracing::error!(app = %key, "{err}");
+      json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("Worker unavailable: {err}"),
+      )
+    }
+  }
+}
+
+/// A request a worker has: what [`answer`] needs to wait for its reply.
+struct Waiting {
+  exchange: Exchange,
+  dispatched: Dispatched,
+  /// A WebSocket handshake the app may accept with `server.upgrade(req)`.
+  upgrade: Option<Box<WebSocketUpgrade>>,
+  spec: Arc<WorkerSpec>,
+  figures: Arc<AppFigures>,
+  timeout: Duration,
+  started: Instant,
+}
+
+/// Waits for the worker's reply and makes the client's response of it.
+/// `target` is the request's app (its base path).
+async fn answer(state: &AppState, target: Arc<Target>, waiting: Waiting) -> Response {
+  let Waiting {
+    exchange,
+    dispatched,
+    upgrade,
+    spec,
+    figures,
+    timeout,
+    started,
+  } = waiting;
+  let fresh = matches!(dispatched, Dispatched::Fresh(_));
+  let response = match wait_for_reply(exchange.reply, &exchange.deadline).await {
+    Err(_) => {
+      check_stuck(state, &spec.key, &dispatched);
+      json_error(
+        StatusCode::GATEWAY_TIMEOUT,
+        format!("Worker timeout after {}ms", timeout.as_millis()),
+      )
+    }
+    Ok(Err(_)) => json_error(
+      StatusCode::INTERNAL_SERVER_ERROR,
+      "Worker stopped before answering",
+    ),
+    Ok(Ok(Reply::Failed { status, message })) => json_error(
+      StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+      message,
+    ),
+    Ok(Ok(Reply::Response(head))) => {
+      into_response(head, &target.base, exchange.is_head, dispatched)
+    }
+    Ok(Ok(Reply::Upgrade(link))) => match upgrade {
+      Some(upgrade) => {
+        let limits = app_socket::Limits {
+          max_payload: (state.settings.ws_max_payload_mb as usize) << 20,
+          idle: Duration::from_secs(state.settings.ws_idle_timeout),
+        };
+        let headers = link.headers.clone();
+        let mut response = upgrade
+          .on_upgrade(move |socket| app_socket::relay(socket, link, limits))
+          .into_response();
+        response.headers_mut().extend(headers);
+        response
+      }
+      None => json_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server.upgrade() on a request that is not a WebSocket handshake",
+      ),
+    },
+  };
+  if fresh {
+    state.pool.fresh_answered(&spec);
+  }
+  state
+    .metrics
+    .record_for(&figures, response.status().as_u16(), started.elapsed());
+  response
+}
+
+/// [`run_app`] for every request: proxy rules, WebSocket handshakes, bodies
+/// read before dispatch, a pool without room.
+async fn run_app_general(
   state: &AppState,
   request: Request,
   target: Arc<Target>,
@@ -801,10 +1056,8 @@ async fn run_app(
     true => uri.path(),
     false => split_first_segment(uri.path()).1,
   };
-  let target = &*target;
-  let base = target.base.as_str();
   let Some((app, loaded)) = &target.resolved else {
-    return not_found(target);
+    return not_found(&target);
   };
   let LoadedApp {
     config,
@@ -838,8 +1091,7 @@ async fn run_app(
         .await
         .unwrap_or_else(|_| json_error(StatusCode::BAD_GATEWAY, "Proxy error: request aborted"))
     } else {
-      // Boxed: the forwarding future is kilobytes, and inline it would be
-      // part of (and copied with) every app request's future.
+      // Boxed: the forwarding future is kilobytes.
       Box::pin(proxy::forward(rule, url, request, remote, config.timeout)).await
     };
     state
@@ -862,8 +1114,6 @@ async fn run_app(
       .await
       .ok()
       .map(|upgrade| {
-        // Boxed: held across the wait for the reply, it would otherwise
-        // enlarge every request's future.
         Box::new(
           upgrade
             .read_buffer_size(crate::proxy::WS_READ_BUFFER)
@@ -874,29 +1124,9 @@ async fn run_app(
   } else {
     None
   };
-  let host = parts
+  let url = app_url(&parts.headers, app_path, parts.uri.query());
+  let declared = parts
     .headers
-    .get(header::HOST)
-    .and_then(|h| h.to_str().ok())
-    .filter(|h| {
-      !h.is_empty()
-        && h
-          .bytes()
-          .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-    })
-    .unwrap_or("localhost");
-  // Built by hand: `format!` costs more than the copies on this path.
-  let query = parts.uri.query();
-  let mut url = String::with_capacity(8 + host.len() + app_path.len() + query.map_or(0, str::len));
-  url.push_str("http://");
-  url.push_str(host);
-  url.push_str(app_path);
-  if let Some(query) = query {
-    url.push('?');
-    url.push_str(query);
-  }
-  let headers = parts.headers;
-  let declared = headers
     .get(header::CONTENT_LENGTH)
     .and_then(|v| v.to_str().ok())
     .and_then(|v| v.parse::<u64>().ok());
@@ -920,24 +1150,11 @@ async fn run_app(
       .boxed_unsync();
     (Some(stream), None)
   };
-  let (reply_tx, reply_rx) = oneshot::channel();
-  let is_head = parts.method == http::Method::HEAD;
+  let upgradable = upgrade.is_some();
+  let (job, exchange) = app_job(
+    &target, config, parts, url, remote, body, full_body, upgradable, started,
+  );
   let timeout = config.timeout;
-  let deadline = Deadline::new(Some(started + timeout));
-  let job = RequestJob {
-    method: parts.method,
-    url,
-    headers,
-    base: target.base_header.clone(),
-    remote,
-    body,
-    full_body,
-    reply: reply_tx,
-    deadline: deadline.clone(),
-    upgradable: upgrade.is_some(),
-  };
-
-  let key = &spec.key;
   let dispatched = match state.pool.dispatch(spec, config, job) {
     Ok(Dispatch::Sent(dispatched)) => Ok(dispatched),
     Ok(Dispatch::Full(message)) => {
@@ -947,64 +1164,18 @@ async fn run_app(
   };
   let dispatched = match dispatched {
     Ok(dispatched) => dispatched,
-    Err(err @ PoolError::Full(_)) => {
-      return json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("Server busy: {err}"),
-      );
-    }
-    Err(err) => {
-      tracing::error!(app = %key, "{err}");
-      return json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("Worker unavailable: {err}"),
-      );
-    }
+    Err(err) => return pool_error(&spec.key, err),
   };
-  let fresh = matches!(dispatched, Dispatched::Fresh(_));
-  let response = match wait_for_reply(reply_rx, &deadline).await {
-    Err(_) => {
-      check_stuck(state, key, &dispatched);
-      json_error(
-        StatusCode::GATEWAY_TIMEOUT,
-        format!("Worker timeout after {}ms", timeout.as_millis()),
-      )
-    }
-    Ok(Err(_)) => json_error(
-      StatusCode::INTERNAL_SERVER_ERROR,
-      "Worker stopped before answering",
-    ),
-    Ok(Ok(Reply::Failed { status, message })) => json_error(
-      StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-      message,
-    ),
-    Ok(Ok(Reply::Response(head))) => into_response(head, base, is_head, dispatched),
-    Ok(Ok(Reply::Upgrade(link))) => match upgrade {
-      Some(upgrade) => {
-        let limits = app_socket::Limits {
-          max_payload: (state.settings.ws_max_payload_mb as usize) << 20,
-          idle: Duration::from_secs(state.settings.ws_idle_timeout),
-        };
-        let headers = link.headers.clone();
-        let mut response = upgrade
-          .on_upgrade(move |socket| app_socket::relay(socket, link, limits))
-          .into_response();
-        response.headers_mut().extend(headers);
-        response
-      }
-      None => json_error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "server.upgrade() on a request that is not a WebSocket handshake",
-      ),
-    },
+  let waiting = Waiting {
+    exchange,
+    dispatched,
+    upgrade,
+    spec: spec.clone(),
+    figures: figures.clone(),
+    timeout,
+    started,
   };
-  if fresh {
-    state.pool.fresh_answered(spec);
-  }
-  state
-    .metrics
-    .record_for(figures, response.status().as_u16(), started.elapsed());
-  response
+  answer(state, target, waiting).await
 }
 
 /// The worker's reply, or `Err` once the request's deadline (which the app

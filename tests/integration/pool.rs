@@ -327,6 +327,18 @@ async fn prometheus_exposition_parses() {
     samples[r#"buntime_app_request_duration_seconds_bucket{app="m@1.0.0",le="+Inf"}"#],
     2.0
   );
+  // Buckets are cumulative: never smaller than the one below, and the
+  // largest finite one holds both (fast) requests.
+  let bucket = |le: &str| {
+    samples[&format!(r#"buntime_app_request_duration_seconds_bucket{{app="m@1.0.0",le="{le}"}}"#)]
+  };
+  let bounds = [
+    "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "5",
+  ];
+  for pair in bounds.windows(2) {
+    assert!(bucket(pair[0]) <= bucket(pair[1]), "{pair:?}: {samples:?}");
+  }
+  assert_eq!(bucket("5"), 2.0);
 }
 
 #[tokio::test]

@@ -228,6 +228,31 @@ async fn default_content_type_and_base_href_for_html() {
   );
 }
 
+/// Byte bodies reach the client without another copy on the way: the bytes
+/// sent must still be those the `Response` was built from, however the app
+/// changes its buffer afterwards (right away, later in the same turn, or on
+/// the next request).
+#[tokio::test]
+async fn a_byte_body_is_what_the_response_was_built_from() {
+  let apps = Apps::new();
+  // One worker for all three requests, so the buffer carries over.
+  apps.file("buf/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  apps.js(
+    "buf/1.0.0",
+    r#"const buf = new TextEncoder().encode("aaaa");
+    export default { fetch() {
+      const res = new Response(buf);
+      buf[0] += 1;
+      queueMicrotask(() => { buf[1] += 1; });
+      return res;
+    } }"#,
+  );
+  let server = Server::start(&apps);
+  assert_eq!(server.get("/buf").await.body, "aaaa");
+  assert_eq!(server.get("/buf").await.body, "bbaa");
+  assert_eq!(server.get("/buf").await.body, "ccaa");
+}
+
 #[tokio::test]
 async fn bun_globals_env_and_files_stay_inside_the_app() {
   let apps = Apps::new();

@@ -7,6 +7,7 @@
 #   benches/instructions.sh                          # /hello/ on target/release
 #   benches/instructions.sh /json-echo/?a=1 /tmp/old-binary
 #   TOP=30 benches/instructions.sh                   # also the costliest functions
+#   BODY='{"a":1}' benches/instructions.sh /json-echo/?x=1   # POSTs BODY as JSON
 #
 # Runs the server twice under valgrind, serving SHORT and then LONG requests
 # on one keep-alive connection (one connection: each request is its own turn
@@ -32,9 +33,10 @@ count() { # requests -> total instructions; leaves the profile in $out/cg.<reque
     valgrind --tool=callgrind --smc-check=all-non-file \
     --callgrind-out-file="$out/cg.$1" "$bin" >"$out/log.$1" 2>&1 &
   local server=$!
-  python3 - "$port" "$1" "$path" <<'PY'
-import http.client, sys, time
+  BODY=${BODY:-} python3 - "$port" "$1" "$path" <<'PY'
+import http.client, os, sys, time
 port, n, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+body = os.environ["BODY"].encode() or None
 for _ in range(300):
     try:
         c = http.client.HTTPConnection("127.0.0.1", port)
@@ -45,7 +47,10 @@ for _ in range(300):
         time.sleep(0.2)
 c = http.client.HTTPConnection("127.0.0.1", port)
 for _ in range(n):
-    c.request("GET", path)
+    if body is None:
+        c.request("GET", path)
+    else:
+        c.request("POST", path, body, {"content-type": "application/json"})
     r = c.getresponse()
     r.read()
     if r.status != 200:

@@ -1184,25 +1184,34 @@ async fn wait_for_reply(
   mut reply_rx: oneshot::Receiver<Reply>,
   deadline: &Arc<Deadline>,
 ) -> Result<Result<Reply, oneshot::error::RecvError>, ()> {
-  // A worker stuck past the deadline on this very thread (a connection it
-  // adopted) fails its requests once it is stopped: that is still a timeout.
-  let reply = |reply: Result<Reply, oneshot::error::RecvError>| {
-    let failed = matches!(reply, Ok(Reply::Failed { .. }));
-    if failed && deadline.get().is_some_and(|at| Instant::now() >= at) {
-      return Err(());
-    }
-    Ok(reply)
-  };
-  if crate::coarse_timer::enabled_on_this_thread() {
+  let received = if crate::coarse_timer::enabled_on_this_thread() {
     // The thread's coarse table reads the deadline as it moves.
     let expiry = crate::coarse_timer::CoarseSleep::watch(deadline.clone());
-    return tokio::select! {
+    tokio::select! {
       // The reply first: no random branch order to draw per request.
       biased;
-      received = &mut reply_rx => reply(received),
-      () = expiry => Err(()),
-    };
+      received = &mut reply_rx => received,
+      () = expiry => return Err(()),
+    }
+  } else {
+    // Boxed: tokio's timer entries are large, and this future is part of
+    // every request's.
+    Box::pin(wait_with_tokio_timer(reply_rx, deadline)).await?
+  };
+  // A worker stuck past the deadline on this very thread (a connection it
+  // adopted) fails its requests once it is stopped: that is still a timeout.
+  let failed = matches!(received, Ok(Reply::Failed { .. }));
+  if failed && deadline.get().is_some_and(|at| Instant::now() >= at) {
+    return Err(());
   }
+  Ok(received)
+}
+
+/// [`wait_for_reply`] on the front end's runtime, which has no coarse table.
+async fn wait_with_tokio_timer(
+  mut reply_rx: oneshot::Receiver<Reply>,
+  deadline: &Deadline,
+) -> Result<Result<Reply, oneshot::error::RecvError>, ()> {
   loop {
     let at = deadline.get();
     let expiry = async {
@@ -1213,7 +1222,7 @@ async fn wait_for_reply(
     };
     tokio::select! {
       biased;
-      received = &mut reply_rx => return reply(received),
+      received = &mut reply_rx => return Ok(received),
       () = expiry => {
         // Moved later meanwhile: wait on.
         if deadline.get() == at {

@@ -727,12 +727,7 @@ fn serve_app(
       ),
     ))
   };
-  let declared = request
-    .headers()
-    .get(header::CONTENT_LENGTH)
-    .and_then(|v| v.to_str().ok())
-    .and_then(|v| v.parse::<u64>().ok());
-  if declared.is_some_and(|length| length > limit) {
+  if declared_length(request.headers()).is_some_and(|length| length > limit) {
     return Either::Left(std::future::ready(too_large()));
   }
   if http_body::Body::is_end_stream(request.body()) {
@@ -909,6 +904,14 @@ const HOST_BYTES: [bool; 256] = {
   }
   table
 };
+
+/// The request's `Content-Length`, if it has a valid one.
+fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+  headers
+    .get(header::CONTENT_LENGTH)
+    .and_then(|v| v.to_str().ok())
+    .and_then(|v| v.parse::<u64>().ok())
+}
 
 /// What the front end keeps of a request it handed to a worker.
 struct Exchange {
@@ -1114,6 +1117,8 @@ async fn run_app_general(
       .await
       .ok()
       .map(|upgrade| {
+        // Boxed: held in `Waiting` across the wait for the reply, it would
+        // otherwise enlarge `answer`'s future, which every request awaits.
         Box::new(
           upgrade
             .read_buffer_size(crate::proxy::WS_READ_BUFFER)
@@ -1125,11 +1130,7 @@ async fn run_app_general(
     None
   };
   let url = app_url(&parts.headers, app_path, parts.uri.query());
-  let declared = parts
-    .headers
-    .get(header::CONTENT_LENGTH)
-    .and_then(|v| v.to_str().ok())
-    .and_then(|v| v.parse::<u64>().ok());
+  let declared = declared_length(&parts.headers);
   let (body, full_body) = if http_body::Body::is_end_stream(&body) {
     (None, None)
   } else if upgrade.is_none() && declared.is_some_and(|length| length <= PREREAD_BODY_BYTES) {

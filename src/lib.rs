@@ -22,4 +22,5 @@ pub mod proxy_threads;
 pub mod resolver;
 pub mod server;
 pub mod settings;
+pub mod shutdown_signal;
 pub mod worker;

@@ -87,9 +87,9 @@ pub struct AppState {
   /// The front end's runtime: work that must outlive a worker thread
   /// (proxying) is sent there from connections a worker adopted.
   front_end: tokio::runtime::Handle,
-  /// Turns true at shutdown, for connections served outside hyper-util's
+  /// Closed at shutdown, for connections served outside hyper-util's
   /// graceful tracking.
-  closing: watch::Sender<bool>,
+  closing: Arc<crate::shutdown_signal::ShutdownSignal>,
 }
 
 /// Reloads apps whose files change on disk (hot reload).
@@ -156,7 +156,7 @@ impl AppState {
       targets: Cache::new(1024),
       watcher: std::sync::Mutex::new(None),
       front_end: tokio::runtime::Handle::current(),
-      closing: watch::channel(false).0,
+      closing: Default::default(),
       settings,
     });
     state.pool.start();
@@ -469,13 +469,16 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
   }
   // Retiring closes every inbox: apps run onTerminate() (bounded to 1 s),
   // then connections their threads adopted finish and close.
-  state.closing.send_replace(true);
+  state.closing.close();
   state.pool.retire_all();
   let deadline = Instant::now() + grace.max(Duration::from_secs(3));
   while crate::worker::live_threads() > 0 && Instant::now() < deadline {
     tokio::time::sleep(Duration::from_millis(20)).await;
   }
-  tracing::info!("stopped");
+  match crate::worker::live_threads() {
+    0 => tracing::info!("stopped"),
+    n => tracing::warn!("stopped with {n} worker threads still running past the deadline"),
+  }
   Ok(())
 }
 
@@ -551,7 +554,7 @@ fn adopted_connection(
 ) -> crate::ext::protocol::ConnectionTask {
   Box::new(move || {
     Box::pin(async move {
-      let mut closing = state.closing.subscribe();
+      let mut closed = state.closing.listen();
       let Ok(tcp) = tokio::net::TcpStream::from_std(tcp) else {
         return;
       };
@@ -574,8 +577,9 @@ fn adopted_connection(
         .with_upgrades();
       let mut conn = std::pin::pin!(conn);
       let result = tokio::select! {
+        biased;
         result = conn.as_mut() => result,
-        _ = async { closing.wait_for(|closing| *closing).await.map(|_| ()) } => {
+        () = &mut closed => {
           conn.as_mut().graceful_shutdown();
           conn.as_mut().await
         }

@@ -393,6 +393,14 @@ async fn shutdown_drains_in_flight_requests_and_exits_cleanly() {
     "{}",
     server.log()
   );
+  // The client still holds its keep-alive connection, which the app's
+  // worker thread serves: told the server is closing, it closed, and the
+  // thread ended before the deadline.
+  assert!(
+    server.log().contains("stopped") && !server.log().contains("still running"),
+    "{}",
+    server.log()
+  );
 }
 
 #[tokio::test]

@@ -473,6 +473,12 @@ fn content_type_value(content_type: &str) -> Result<HeaderValue, JsErrorBox> {
 
 /// A string body whose only header is its content type (`new Response("hi")`,
 /// `Response.json(...)`, `c.text()`): no header list crosses from V8.
+/// Called from the snapshot's serve loop it is a V8 slow call all the same:
+/// deno_core bakes every op's slow entry into snapshotted modules (a uprobe
+/// on its fast entry: never reached). Taken from `core.ops` after deno_core
+/// re-attaches the fast entries (its first load of a module from outside
+/// the snapshot does that, for every op at once) it was a fast call, with
+/// no CPU-per-request change beyond noise: not worth that pass at start-up.
 #[op2(fast)]
 pub fn op_buntime_respond_typed(
   state: &mut OpState,

@@ -5,9 +5,9 @@
 //! at least once per request. A `watch` channel shared by every connection
 //! took a lock shared by all threads on each of those checks (~640
 //! instructions per request, counted with `benches/instructions.sh`); here a
-//! check reads the connection's own flag and re-registers its waker only
-//! when the task's waker changed. Only subscribing, leaving and closing
-//! take the shared lock.
+//! check reads the connection's own flag and registers the task's waker
+//! with it (cloned only when it changed). Only subscribing, leaving and
+//! closing take the shared lock.
 
 use std::collections::HashMap;
 use std::future::Future;

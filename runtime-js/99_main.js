@@ -1,5 +1,5 @@
 // Entry of the snapshot: installs the globals (imports above run first) and
-// leaves the worker's two entry points on `__buntime` for Rust to call once.
+// leaves the worker's entry point on `__buntime` for Rust to call once.
 import "ext:buntime/00_web_globals.js";
 import { setAppEnv, setAppRoot } from "ext:buntime/10_bun.js";
 import "ext:buntime/12_bun_extras.js";
@@ -9,35 +9,47 @@ import { core } from "ext:core/mod.js";
 import { performance as performanceMod } from "ext:buntime/00_web_globals.js";
 
 let config = null;
-let appModule = null;
+
+// What app code must never reach: deno_core's op table and bootstrap
+// namespace (every op, callable with any arguments) and our own hooks.
+// Everything the runtime needs from them was captured in module scope
+// while the snapshot was made.
+const ENGINE_GLOBALS = ["__buntime", "__bootstrap", "Deno"];
 
 const hooks = {
-  /** Before the app loads: its environment and what kind of app it is. */
+  /**
+   * Before the app loads: its environment and what kind of app it is.
+   * Removes the engine's globals and returns the one function Rust calls
+   * once the app module evaluated (with its namespace, or nothing for a
+   * static site).
+   */
   init(options) {
     if (config !== null) throw new Error("worker already initialised");
+    for (const name of ENGINE_GLOBALS) delete globalThis[name];
     config = { staticEntry: options.staticEntry ?? null, lowMemory: options.lowMemory === true };
     performanceMod.setTimeOrigin();
     setAppEnv(options.env ?? {});
     setAppRoot(options.root ?? "/");
-  },
-  /** The main module hands over the app's namespace once it evaluated. */
-  setApp(mod) {
-    appModule = mod;
-  },
-  /** Called by Rust after the app loaded; throws if the app is unusable. */
-  start() {
-    delete globalThis.__buntime;
-    const handler = config.staticEntry === null ? makeHandler(appModule) : null;
-    // From here on a stray rejection in app code is logged, not fatal: one
-    // bad request must not stop the worker serving the others. (Installed
-    // only now so that a failing app load still fails loudly.)
-    core.setUnhandledPromiseRejectionHandler((_promise, reason) => {
-      console.error(`Unhandled promise rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
-      return true;
-    });
-    serve(handler, config);
+    return start;
   },
 };
+
+let started = false;
+
+/** Called by Rust after the app loaded; throws if the app is unusable. */
+function start(appModule) {
+  if (started) throw new Error("worker already started");
+  started = true;
+  const handler = config.staticEntry === null ? makeHandler(appModule) : null;
+  // From here on a stray rejection in app code is logged, not fatal: one
+  // bad request must not stop the worker serving the others. (Installed
+  // only now so that a failing app load still fails loudly.)
+  core.setUnhandledPromiseRejectionHandler((_promise, reason) => {
+    console.error(`Unhandled promise rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+    return true;
+  });
+  serve(handler, config);
+}
 
 Object.defineProperty(globalThis, "__buntime", { value: hooks, configurable: true, enumerable: false });
 

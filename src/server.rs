@@ -169,10 +169,13 @@ impl AppState {
 
   fn read_app(&self, app: &ResolvedApp) -> LoadedConfig {
     let config = app_config::load(&app.dir)?;
+    let env = self.app_env(&app.dir, &config);
     let proxy = match &config.proxy {
       None => None,
+      // `${VAR}` comes from what the app itself may see, never from the
+      // server's own environment (the admin token, cloud credentials).
       Some(rules) => Some(
-        ProxyRules::compile(rules, |name| std::env::var(name).ok()).map_err(|message| {
+        ProxyRules::compile(rules, |name| env.get(name).cloned()).map_err(|message| {
           ConfigError {
             file: config.source.to_string(),
             message,
@@ -198,7 +201,7 @@ impl AppState {
       app_root: entry.root.clone(),
       is_static: entry.kind == EntryKind::Static,
       entry: entry.path,
-      env: self.app_env(&app.dir, &config),
+      env,
       heap_limit_bytes: heap_limit(&self.settings, &config),
       low_memory: config.low_memory,
     });
@@ -1334,8 +1337,13 @@ fn into_response(
     }
   };
   let mut response = Response::new(body);
-  *response.status_mut() =
-    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+  // An informational status (101 above all) on an ordinary response would
+  // hand the connection to a protocol nobody speaks: only the WebSocket
+  // upgrade path may answer 1xx.
+  *response.status_mut() = StatusCode::from_u16(status)
+    .ok()
+    .filter(|status| !status.is_informational())
+    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
   *response.headers_mut() = headers;
   response
 }

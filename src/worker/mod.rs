@@ -16,6 +16,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures::task::AtomicWaker;
+use futures::FutureExt;
 
 use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
 use tokio::sync::{mpsc, oneshot};
@@ -433,32 +434,50 @@ async fn load_app(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), Stri
     "root": spec.app_root,
     "lowMemory": spec.low_memory,
   });
-  runtime
+  // `init` removes the engine's globals before any app code runs and hands
+  // back the start function, so nothing of the bootstrap stays reachable
+  // from the app's global scope.
+  let start = runtime
     .execute_script(
       "buntime:init",
       format!("globalThis.__buntime.init({options})"),
     )
     .map_err(|err| err.to_string())?;
-  if !spec.is_static {
-    load_app_module(runtime, spec).await?;
-  }
-  runtime
-    .execute_script("buntime:start", "globalThis.__buntime.start()")
+  let app = if spec.is_static {
+    None
+  } else {
+    Some(load_app_module(runtime, spec).await?)
+  };
+  let call = {
+    deno_core::scope!(scope, runtime);
+    let start = v8::Local::new(scope, &start);
+    let start = v8::Local::<v8::Function>::try_from(start)
+      .map_err(|_| "the bootstrap returned no start function".to_string())?;
+    let start = v8::Global::new(scope, start);
+    let arg: v8::Local<v8::Value> = match &app {
+      Some(namespace) => v8::Local::new(scope, namespace).into(),
+      None => v8::undefined(scope).into(),
+    };
+    let arg = v8::Global::new(scope, arg);
+    JsRuntime::scoped_call_with_args(scope, &start, &[arg])
+  };
+  // `start` is synchronous: its result is ready without polling.
+  call
+    .now_or_never()
+    .ok_or_else(|| "the start function returned a promise".to_string())?
     .map_err(|err| err.to_string())?;
   Ok(())
 }
 
-async fn load_app_module(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), String> {
+/// Loads and evaluates the app's entry; returns its module namespace.
+async fn load_app_module(
+  runtime: &mut JsRuntime,
+  spec: &WorkerSpec,
+) -> Result<v8::Global<v8::Object>, String> {
   let entry_url = deno_core::url::Url::from_file_path(&spec.entry)
     .map_err(|_| format!("bad entrypoint path {}", spec.entry.display()))?;
-  let main_url = deno_core::url::Url::from_file_path(spec.app_root.join("__buntime_main__.js"))
-    .map_err(|_| "bad app folder path".to_string())?;
-  let code = format!(
-    "import * as app from {entry};\nglobalThis.__buntime.setApp(app);\n",
-    entry = serde_json::Value::String(entry_url.to_string())
-  );
   let id = runtime
-    .load_main_es_module_from_code(&main_url, code)
+    .load_main_es_module(&entry_url)
     .await
     .map_err(|err| err.to_string())?;
   let evaluation = runtime.mod_evaluate(id);
@@ -475,7 +494,10 @@ async fn load_app_module(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(
     },
   )
   .await
-  .map_err(|err| err.to_string())
+  .map_err(|err| err.to_string())?;
+  runtime
+    .get_module_namespace(id)
+    .map_err(|err| err.to_string())
 }
 
 /// Answers every request the worker holds, in flight or still queued, with

@@ -21,6 +21,7 @@ mod resolution;
 mod settings;
 mod static_sites;
 mod streaming;
+mod tenant_isolation;
 mod typescript;
 mod web_platform;
 mod websocket_apps;

@@ -145,7 +145,14 @@ async fn array_rules_env_targets_headers_and_change_origin() {
   ] }"#;
   proxy_app(&apps, "gw", config);
   let upstream = format!("127.0.0.1:{port}");
-  let server = Server::start_with(&apps, &[("UPSTREAM", &upstream), ("API_KEY", "123")]);
+  let server = Server::start_with(
+    &apps,
+    &[
+      ("UPSTREAM", &upstream),
+      ("API_KEY", "123"),
+      ("APP_ENV_ALLOW", "UPSTREAM,API_KEY"),
+    ],
+  );
   let plain = server
     .client
     .get(server.url("/gw/plain/a"))

@@ -1,0 +1,121 @@
+//! Hostile tenants: an app folder an attacker controls must not reach the
+//! engine, another app, the admin API or the server's secrets, and must not
+//! take the server down. Each test ends by checking that the server is
+//! alive and that an innocent app still answers.
+
+use crate::harness::{Apps, Server};
+
+/// The innocent neighbour every test checks after the attack.
+fn with_neighbour(apps: &Apps) -> &Apps {
+  apps.js(
+    "neighbour/1.0.0",
+    r#"export default { fetch() { return new Response("still here"); } };"#,
+  )
+}
+
+async fn assert_neighbour_serves(server: &mut Server) {
+  assert!(server.is_running(), "server died: {}", server.log());
+  let reply = server.get("/neighbour").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  assert_eq!(reply.body, "still here");
+}
+
+#[tokio::test]
+async fn app_code_sees_no_engine_globals_and_cannot_import_engine_modules() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  // Probes at load time and at request time: both must find nothing.
+  apps.js(
+    "probe/1.0.0",
+    r#"const atLoad = [typeof Deno, typeof __bootstrap, typeof __buntime];
+let panicked = "not reached";
+try { Deno.core.ops.op_panic("x"); } catch (err) { panicked = err.constructor.name; }
+export default {
+  async fetch() {
+    const names = Object.getOwnPropertyNames(globalThis)
+      .filter((name) => /^(deno|__bootstrap|__buntime)$/i.test(name));
+    const imports = {};
+    for (const specifier of ["ext:core/ops", "ext:core/mod.js", "ext:buntime/99_main.js", "node:_host"]) {
+      imports[specifier] = await import(specifier).then(() => "imported", (err) => err.constructor.name);
+    }
+    return Response.json({
+      atLoad,
+      atRequest: [typeof Deno, typeof __bootstrap, typeof __buntime],
+      names,
+      panicked,
+      imports,
+    });
+  },
+};
+"#,
+  );
+  let mut server = Server::start(&apps);
+  let reply = server.get("/probe").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let seen = reply.json();
+  let undefined = serde_json::json!(["undefined", "undefined", "undefined"]);
+  assert_eq!(seen["atLoad"], undefined, "{seen}");
+  assert_eq!(seen["atRequest"], undefined, "{seen}");
+  assert_eq!(seen["names"], serde_json::json!([]), "{seen}");
+  assert_eq!(seen["panicked"], "ReferenceError", "{seen}");
+  for (specifier, outcome) in seen["imports"].as_object().unwrap() {
+    assert_eq!(outcome, "TypeError", "import {specifier}: {seen}");
+  }
+  assert_neighbour_serves(&mut server).await;
+}
+
+#[tokio::test]
+async fn an_informational_status_never_reaches_the_client() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.js(
+    "switch/1.0.0",
+    r#"export default { fetch() { return new Response(null, { status: 101 }); } };"#,
+  );
+  let mut server = Server::start(&apps);
+  // Two requests on one keep-alive connection: the second must be answered.
+  for _ in 0..2 {
+    let reply = server.get("/switch").await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+  }
+  assert_neighbour_serves(&mut server).await;
+}
+
+#[tokio::test]
+async fn proxy_rules_expand_only_the_apps_own_environment() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  // The rule tries to lift the admin token and a server variable the app
+  // was not given; both must be config errors, not expansions.
+  apps.file(
+    "leak/1.0.0/worker.config.json",
+    r#"{ "proxy": { "^/x": { "target": "http://127.0.0.1:1", "headers": { "x-leak": "${ADMIN_TOKEN}" } } } }"#,
+  );
+  apps.file(
+    "leak2/1.0.0/worker.config.json",
+    r#"{ "proxy": { "^/x": { "target": "http://${SERVER_SECRET}" } } }"#,
+  );
+  // The app's own `.env` (and the allow-list) do expand.
+  apps.file(
+    "own/1.0.0/worker.config.json",
+    r#"{ "proxy": { "^/x": { "target": "http://${OWN_HOST}" } } }"#,
+  );
+  apps.file("own/1.0.0/.env", "OWN_HOST=127.0.0.1:1\n");
+  let mut server = Server::start_with(
+    &apps,
+    &[
+      ("ADMIN_TOKEN", "tok-secret-123"),
+      ("SERVER_SECRET", "127.0.0.1:2"),
+    ],
+  );
+  for app in ["leak", "leak2"] {
+    let reply = server.get(&format!("/{app}/x")).await;
+    assert_eq!(reply.status, 500, "{app}: {}", reply.body);
+    assert!(reply.error().contains("is not set"), "{app}: {}", reply.body);
+    assert!(!reply.body.contains("tok-secret-123"), "{}", reply.body);
+  }
+  // Expanded from `.env`: the (closed) upstream is tried.
+  let own = server.get("/own/x").await;
+  assert_eq!(own.status, 502, "{}", own.body);
+  assert_neighbour_serves(&mut server).await;
+}

@@ -111,7 +111,11 @@ async fn proxy_rules_expand_only_the_apps_own_environment() {
   for app in ["leak", "leak2"] {
     let reply = server.get(&format!("/{app}/x")).await;
     assert_eq!(reply.status, 500, "{app}: {}", reply.body);
-    assert!(reply.error().contains("is not set"), "{app}: {}", reply.body);
+    assert!(
+      reply.error().contains("is not set"),
+      "{app}: {}",
+      reply.body
+    );
     assert!(!reply.body.contains("tok-secret-123"), "{}", reply.body);
   }
   // Expanded from `.env`: the (closed) upstream is tried.

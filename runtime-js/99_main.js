@@ -34,12 +34,11 @@ const hooks = {
   },
 };
 
-let started = false;
-
-/** Called by Rust after the app loaded; throws if the app is unusable. */
+/**
+ * Called by Rust, once, after the app loaded (only Rust holds it: `init`
+ * returned it and removed `__buntime`); throws if the app is unusable.
+ */
 function start(appModule) {
-  if (started) throw new Error("worker already started");
-  started = true;
   const handler = config.staticEntry === null ? makeHandler(appModule) : null;
   // From here on a stray rejection in app code is logged, not fatal: one
   // bad request must not stop the worker serving the others. (Installed

@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod protocol;
 pub mod socket_ops;
 pub mod sqlite;
+pub mod static_privacy;
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use super::protocol::{
   Reply, RequestBody, RequestJob, ResponseBody, ResponseHead, WorkerMessage, RESPONSE_CHUNK_BUFFER,
 };
+use super::static_privacy::is_private_static;
 
 /// Per-isolate facts the ops need, put into `OpState` when the worker starts.
 pub struct WorkerContext {
@@ -723,6 +724,15 @@ pub async fn op_buntime_respond_file(
     Confined::Missing => return Ok("missing"),
     Confined::Inside(real) => real,
   };
+  // Checked on the name asked for and on where a symlink leads, so an
+  // innocent name cannot point at `.env`.
+  if is_private_static(&path)
+    || real
+      .strip_prefix(&root)
+      .is_ok_and(|inside| is_private_static(&inside.to_string_lossy()))
+  {
+    return Ok("missing");
+  }
   let Ok(meta) = std::fs::metadata(&real) else {
     return Ok("missing");
   };

@@ -123,3 +123,54 @@ async fn proxy_rules_expand_only_the_apps_own_environment() {
   assert_eq!(own.status, 502, "{}", own.body);
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn static_sites_never_serve_dotfiles_config_or_databases() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  let home = "<html><head></head><body>home page</body></html>";
+  apps
+    .file("site/1.0.0/index.html", home)
+    .file("site/1.0.0/.env", "SECRET=env-secret-1")
+    .file("site/1.0.0/.git/config", "[remote] url = env-secret-2")
+    .file(
+      "site/1.0.0/worker.config.json",
+      r#"{ "env": { "TOKEN": "env-secret-3" } }"#,
+    )
+    .file("site/1.0.0/package.json", r#"{ "name": "env-secret-4" }"#)
+    .file("site/1.0.0/bun.lock", "env-secret-5")
+    .file("site/1.0.0/data.db", "SQLite format 3 env-secret-6")
+    .file("site/1.0.0/data.db-wal", "env-secret-7")
+    .file(
+      "site/1.0.0/.well-known/security.txt",
+      "Contact: ops@example.com",
+    )
+    .file("site/1.0.0/public.txt", "plain content");
+  #[cfg(unix)]
+  std::os::unix::fs::symlink(".env", apps.path().join("site/1.0.0/notes.txt")).unwrap();
+  let mut server = Server::start(&apps);
+  for path in [
+    "/site/.env",
+    "/site/%2e%65nv",
+    "/site/%2E%45NV",
+    "/site/.git/config",
+    "/site/worker.config.json",
+    "/site/Worker.Config.json",
+    "/site/package.json",
+    "/site/bun.lock",
+    "/site/data.db",
+    "/site/data.db-wal",
+    "/site/notes.txt",
+  ] {
+    let reply = server.get(path).await;
+    // Exactly what a missing file gets: the SPA fallback.
+    assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    assert!(reply.body.contains("home page"), "{path}: {}", reply.body);
+    assert!(!reply.body.contains("env-secret"), "{path}: {}", reply.body);
+  }
+  let public = server.get("/site/public.txt").await;
+  assert_eq!(public.body, "plain content");
+  let known = server.get("/site/.well-known/security.txt").await;
+  assert_eq!(known.body, "Contact: ops@example.com");
+  assert_neighbour_serves(&mut server).await;
+}

@@ -1,7 +1,7 @@
 // The `Bun` global and `process`: the parts of Bun's API that small web apps
 // use, backed by Buntime ops. `Bun.env`/`process.env` are one object, filled
 // per worker from the app's own environment (never the server's).
-import { op_buntime_file_read, op_buntime_file_stat } from "ext:core/ops";
+import { op_buntime_file_read, op_buntime_file_stat, op_buntime_log } from "ext:core/ops";
 import { core } from "ext:core/mod.js";
 
 const env = {};
@@ -180,8 +180,9 @@ const process = {
   kill() {
     throw new Error("process.kill() is not available inside a Buntime worker");
   },
-  stdout: { write: (chunk) => (core.print(String(chunk), false), true), isTTY: false, fd: 1 },
-  stderr: { write: (chunk) => (core.print(String(chunk), true), true), isTTY: false, fd: 2 },
+  // Through the app's log (tagged, escaped, rate-limited), never raw stderr.
+  stdout: { write: (chunk) => (op_buntime_log(String(chunk), false), true), isTTY: false, fd: 1 },
+  stderr: { write: (chunk) => (op_buntime_log(String(chunk), true), true), isTTY: false, fd: 2 },
   stdin: { isTTY: false, fd: 0 },
 };
 

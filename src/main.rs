@@ -18,6 +18,10 @@ fn main() {
     settings.block_private_fetch,
     std::sync::atomic::Ordering::Relaxed,
   );
+  buntime_embedded::ext::app_log::LOG_BYTES_PER_SEC.store(
+    settings.app_log_kb_per_sec.saturating_mul(1024),
+    std::sync::atomic::Ordering::Relaxed,
+  );
   let runtime = tokio::runtime::Builder::new_multi_thread()
     .enable_all()
     .build()

@@ -132,6 +132,7 @@ impl Metrics {
       "avgResponseTimeMs": round2(avg),
       "evictions": pool.evictions,
       "hitRate": round2(hit_rate),
+      "logMessagesDropped": crate::ext::app_log::dropped_total(),
       "hits": pool.hits,
       "memoryUsageMB": round2(rss_bytes() as f64 / (1024.0 * 1024.0)),
       "misses": pool.misses,
@@ -179,6 +180,12 @@ impl Metrics {
       "counter",
       "App requests answered.",
       self.total_requests.load(Ordering::Relaxed) as f64,
+    );
+    metric(
+      "log_messages_dropped_total",
+      "counter",
+      "App console messages dropped over the log rate.",
+      crate::ext::app_log::dropped_total() as f64,
     );
     metric(
       "workers_active",

@@ -99,6 +99,12 @@ pub struct Settings {
   #[arg(long, env = "BLOCK_PRIVATE_FETCH", default_value_t = false, action = clap::ArgAction::Set)]
   pub block_private_fetch: bool,
 
+  /// Kilobytes per second of console output each app may log (0 = no
+  /// limit); beyond it (after a four-second burst) messages are dropped and
+  /// counted in `/_/metrics`.
+  #[arg(long, env = "APP_LOG_KB_PER_SEC", default_value_t = 256)]
+  pub app_log_kb_per_sec: u64,
+
   /// Watch APPS_DIR and reload apps whose files change.
   #[arg(long, env = "WATCH", default_value_t = true, action = clap::ArgAction::Set)]
   pub watch: bool,

@@ -5,6 +5,7 @@
 //! snapshot and the runtime must declare the same extensions with the same
 //! ops in the same order. Keep it free of `crate::` paths.
 
+pub mod app_log;
 pub mod bun_ops;
 pub mod node_ops;
 pub mod ops;

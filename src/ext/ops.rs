@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use deno_core::{op2, v8, ByteString, JsBuffer, OpState};
@@ -15,6 +16,7 @@ use http_body_util::BodyExt;
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, Notify};
 
+use super::app_log::{budget_for, one_line, Admit, LogBudget};
 use super::protocol::{
   Reply, RequestBody, RequestJob, ResponseBody, ResponseHead, WorkerMessage, RESPONSE_CHUNK_BUFFER,
 };
@@ -858,8 +860,20 @@ pub fn content_type(path: &str) -> HeaderValue {
 
 #[op2(fast)]
 pub fn op_buntime_log(state: &mut OpState, #[string] message: &str, is_err: bool) {
+  if !state.has::<Arc<LogBudget>>() {
+    let budget = budget_for(&state.borrow::<WorkerContext>().app_key);
+    state.put(budget);
+  }
   let app = &state.borrow::<WorkerContext>().app_key;
-  let message = message.trim_end();
+  match state.borrow::<Arc<LogBudget>>().admit(message.len()) {
+    Admit::Write => {}
+    Admit::Drop => return,
+    Admit::DropAndNotice(dropped) => {
+      tracing::warn!(target: "app", app = %app, "{dropped} log messages dropped: over the app's log rate (APP_LOG_KB_PER_SEC)");
+      return;
+    }
+  }
+  let message = one_line(message);
   if is_err {
     tracing::warn!(target: "app", app = %app, "{message}");
   } else {

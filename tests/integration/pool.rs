@@ -233,6 +233,7 @@ async fn metrics_and_stats_follow_the_contract() {
     "evictions",
     "hitRate",
     "hits",
+    "logMessagesDropped",
     "memoryUsageMB",
     "misses",
     "requestsPerSecond",
@@ -244,7 +245,7 @@ async fn metrics_and_stats_follow_the_contract() {
   ] {
     assert!(m[key].is_number(), "{key} missing in {m}");
   }
-  assert_eq!(m.as_object().unwrap().len(), 13);
+  assert_eq!(m.as_object().unwrap().len(), 14);
   assert_eq!(m["totalRequests"], 4);
   assert_eq!(m["hits"], 3);
   assert_eq!(m["misses"], 1);

@@ -174,3 +174,44 @@ async fn static_sites_never_serve_dotfiles_config_or_databases() {
   assert_eq!(known.body, "Contact: ops@example.com");
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn app_output_is_one_tagged_line_per_message_and_rate_limited() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.js(
+    "flood/1.0.0",
+    r#"export default {
+  fetch() {
+    console.log("hello\n2026-01-01T00:00:00Z  INFO app: FORGED app=neighbour@1.0.0");
+    process.stdout.write("raw\nFORGED too\n");
+    const line = "x".repeat(1000);
+    for (let i = 0; i < 20000; i++) console.log(line);
+    for (let i = 0; i < 20000; i++) process.stderr.write(line + "\n");
+    return new Response("flooded");
+  },
+};
+"#,
+  );
+  let mut server = Server::start_with(&apps, &[("APP_LOG_KB_PER_SEC", "64")]);
+  let reply = server.get("/flood").await;
+  assert_eq!(reply.body, "flooded");
+  let log = server.log();
+  // 40 MB asked for; the budget is 64 KB/s with a 256 KB burst.
+  assert!(
+    log.len() < 2 * 1024 * 1024,
+    "log grew to {} bytes",
+    log.len()
+  );
+  let forged: Vec<&str> = log.lines().filter(|l| l.contains("FORGED")).collect();
+  assert_eq!(forged.len(), 2, "{forged:?}");
+  for line in forged {
+    assert!(line.contains("flood@1.0.0"), "{line}");
+    assert!(line.contains("\\n"), "{line}");
+  }
+  let metrics = server.get("/_/metrics").await.json();
+  let dropped = metrics["logMessagesDropped"].as_u64().unwrap();
+  assert!(dropped > 35_000, "{metrics}");
+  assert!(log.contains("log messages dropped"), "no notice");
+  assert_neighbour_serves(&mut server).await;
+}

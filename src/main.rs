@@ -22,6 +22,17 @@ fn main() {
     settings.app_log_kb_per_sec.saturating_mul(1024),
     std::sync::atomic::Ordering::Relaxed,
   );
+  buntime_embedded::ext::sqlite::SQLITE_QUOTA_BYTES.store(
+    settings.sqlite_quota_mb.saturating_mul(1 << 20),
+    std::sync::atomic::Ordering::Relaxed,
+  );
+  buntime_embedded::ext::bun_ops::MAX_DECOMPRESSED_BYTES.store(
+    settings
+      .max_decompressed_mb
+      .unwrap_or(settings.max_body_mb)
+      .saturating_mul(1 << 20),
+    std::sync::atomic::Ordering::Relaxed,
+  );
   let runtime = tokio::runtime::Builder::new_multi_thread()
     .enable_all()
     .build()

@@ -1224,9 +1224,10 @@ async fn wait_for_reply(
     Box::pin(wait_with_tokio_timer(reply_rx, deadline)).await?
   };
   // A worker stuck past the deadline on this very thread (a connection it
-  // adopted) fails its requests once it is stopped: that is still a timeout.
-  let failed = matches!(received, Ok(Reply::Failed { .. }));
-  if failed && deadline.get().is_some_and(|at| Instant::now() >= at) {
+  // adopted) answers only once it is stopped, if at all: whatever it says
+  // then (a failure, or the app's reply to an interrupted query), the
+  // client's answer is the timeout it would have had anywhere else.
+  if deadline.get().is_some_and(|at| Instant::now() >= at) {
     return Err(());
   }
   Ok(received)

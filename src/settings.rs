@@ -105,6 +105,16 @@ pub struct Settings {
   #[arg(long, env = "APP_LOG_KB_PER_SEC", default_value_t = 256)]
   pub app_log_kb_per_sec: u64,
 
+  /// Megabytes all of one app's SQLite files may take together (0 = no
+  /// limit); a write past it fails with "database or disk is full".
+  #[arg(long, env = "SQLITE_QUOTA_MB", default_value_t = 512)]
+  pub sqlite_quota_mb: u64,
+
+  /// Largest output of one `Bun.gunzipSync` / `inflateSync` call, in MB
+  /// (default: MAX_BODY_MB); more is a RangeError.
+  #[arg(long, env = "MAX_DECOMPRESSED_MB", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+  pub max_decompressed_mb: Option<u64>,
+
   /// Watch APPS_DIR and reload apps whose files change.
   #[arg(long, env = "WATCH", default_value_t = true, action = clap::ArgAction::Set)]
   pub watch: bool,

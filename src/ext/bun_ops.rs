@@ -234,19 +234,30 @@ pub fn op_bun_compress(
   result.map_err(|err| JsErrorBox::generic(err.to_string()))
 }
 
+/// Largest output one decompression may produce (set once at start-up from
+/// `MAX_DECOMPRESSED_MB`): a few kilobytes of zeros inflate to gigabytes.
+pub static MAX_DECOMPRESSED_BYTES: std::sync::atomic::AtomicU64 =
+  std::sync::atomic::AtomicU64::new(100 << 20);
+
 #[op2]
 #[buffer]
 pub fn op_bun_decompress(
   #[smi] format: u32,
   #[anybuffer] data: &[u8],
 ) -> Result<Vec<u8>, JsErrorBox> {
-  let mut out = Vec::with_capacity(data.len() * 3);
-  let result = match format {
-    0 => flate2::read::MultiGzDecoder::new(data).read_to_end(&mut out),
-    1 => flate2::read::DeflateDecoder::new(data).read_to_end(&mut out),
-    _ => flate2::read::ZlibDecoder::new(data).read_to_end(&mut out),
+  let limit = MAX_DECOMPRESSED_BYTES.load(std::sync::atomic::Ordering::Relaxed);
+  let mut out = Vec::with_capacity((data.len() * 3).min(limit as usize));
+  // One byte past the limit tells "exactly at it" from "beyond it".
+  let reader: Box<dyn Read + '_> = match format {
+    0 => Box::new(flate2::read::MultiGzDecoder::new(data)),
+    1 => Box::new(flate2::read::DeflateDecoder::new(data)),
+    _ => Box::new(flate2::read::ZlibDecoder::new(data)),
   };
-  match result {
+  match reader.take(limit + 1).read_to_end(&mut out) {
+    Ok(_) if out.len() as u64 > limit => Err(JsErrorBox::range_error(format!(
+      "decompressed data is larger than the server's limit ({} MB)",
+      limit >> 20
+    ))),
     Ok(_) => Ok(out),
     Err(err) => Err(JsErrorBox::generic(err.to_string())),
   }
@@ -265,6 +276,33 @@ fn bcrypt_input(password: &[u8]) -> Cow<'_, [u8]> {
   }
 }
 
+/// Caps on the work one password hash may ask for: bcrypt's cost doubles
+/// the time per step (31 is years), argon2's memory is allocated outside
+/// the isolate's heap. Bun's defaults (bcrypt 10, argon2 64 MiB × 2) are
+/// well inside.
+const MAX_BCRYPT_COST: u32 = 15;
+const MAX_ARGON2_MEMORY_KIB: u32 = 256 * 1024;
+const MAX_ARGON2_TIME: u32 = 16;
+
+fn check_bcrypt_cost(cost: u32) -> Result<(), JsErrorBox> {
+  if (4..=MAX_BCRYPT_COST).contains(&cost) {
+    Ok(())
+  } else {
+    Err(JsErrorBox::range_error(format!(
+      "bcrypt cost must be between 4 and {MAX_BCRYPT_COST}, got {cost}"
+    )))
+  }
+}
+
+fn check_argon2_cost(memory_kib: u32, time: u32, lanes: u32) -> Result<(), JsErrorBox> {
+  if memory_kib > MAX_ARGON2_MEMORY_KIB || time > MAX_ARGON2_TIME || lanes > 16 {
+    return Err(JsErrorBox::range_error(format!(
+      "argon2 cost too high for this server (memoryCost at most {MAX_ARGON2_MEMORY_KIB} KiB, timeCost at most {MAX_ARGON2_TIME})"
+    )));
+  }
+  Ok(())
+}
+
 fn hash_password(
   password: &[u8],
   algorithm: &str,
@@ -277,11 +315,7 @@ fn hash_password(
     "argon2i" => argon2::Algorithm::Argon2i,
     "argon2d" => argon2::Algorithm::Argon2d,
     "bcrypt" => {
-      if !(4..=31).contains(&cost) {
-        return Err(JsErrorBox::range_error(format!(
-          "bcrypt cost must be between 4 and 31, got {cost}"
-        )));
-      }
+      check_bcrypt_cost(cost)?;
       return bcrypt::hash_with_result(bcrypt_input(password), cost)
         .map(|parts| parts.format_for_version(bcrypt::Version::TwoB))
         .map_err(|err| JsErrorBox::generic(format!("bcrypt failed: {err}")));
@@ -292,6 +326,7 @@ fn hash_password(
       )))
     }
   };
+  check_argon2_cost(memory_cost, time_cost, 1)?;
   let params = argon2::Params::new(memory_cost, time_cost, 1, None)
     .map_err(|err| JsErrorBox::range_error(format!("invalid argon2 options: {err}")))?;
   argon2::Argon2::new(variant, argon2::Version::V0x13, params)
@@ -304,6 +339,13 @@ fn hash_password(
 /// is read from the hash itself.
 fn verify_password(password: &[u8], hash: &str) -> Result<bool, JsErrorBox> {
   if hash.starts_with("$argon2") {
+    // The hash names its own cost: a stored (or attacker-sent) hash must
+    // not make verification allocate gigabytes.
+    let parsed = argon2::PasswordHash::new(hash)
+      .map_err(|err| JsErrorBox::generic(format!("invalid argon2 hash: {err}")))?;
+    let params = argon2::Params::try_from(&parsed)
+      .map_err(|err| JsErrorBox::generic(format!("invalid argon2 hash: {err}")))?;
+    check_argon2_cost(params.m_cost(), params.t_cost(), params.p_cost())?;
     return match argon2::Argon2::default().verify_password(password, hash) {
       Ok(()) => Ok(true),
       Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
@@ -314,6 +356,8 @@ fn verify_password(password: &[u8], hash: &str) -> Result<bool, JsErrorBox> {
     .iter()
     .any(|prefix| hash.starts_with(prefix))
   {
+    let cost = hash.get(4..6).and_then(|c| c.parse().ok()).unwrap_or(0);
+    check_bcrypt_cost(cost)?;
     return bcrypt::verify(bcrypt_input(password), hash)
       .map_err(|err| JsErrorBox::generic(format!("invalid bcrypt hash: {err}")));
   }

@@ -32,6 +32,18 @@ pub struct WorkerContext {
   pub static_root: PathBuf,
 }
 
+/// Set when the server stops this worker (a timeout it did not return
+/// from, the heap limit): long-running Rust work (an SQLite query) checks
+/// it and gives up, since V8's termination cannot reach native code.
+#[derive(Clone, Default)]
+pub struct StopFlag(pub Arc<std::sync::atomic::AtomicBool>);
+
+impl StopFlag {
+  pub fn is_set(&self) -> bool {
+    self.0.load(std::sync::atomic::Ordering::Acquire)
+  }
+}
+
 /// The worker's inbox. Borrowed only while polled, never across an await,
 /// so the worker can close and drain it while the serve loop waits on it.
 #[derive(Clone)]
@@ -218,7 +230,16 @@ pub async fn op_buntime_next_message(
   state: Rc<RefCell<OpState>>,
 ) -> Result<Vec<IncomingMessage>, JsErrorBox> {
   let inbox = state.borrow().borrow::<Inbox>().clone();
+  let stop = state.borrow().try_borrow::<StopFlag>().cloned();
   let mut batch = Vec::new();
+  // A stopped worker takes nothing more: what is queued is failed when
+  // its thread ends (V8's termination may be spent by then, on the native
+  // call it interrupted).
+  if stop.is_some_and(|stop| stop.is_set()) {
+    inbox.0.borrow_mut().close();
+    batch.push(IncomingMessage::bare(2));
+    return Ok(batch);
+  }
   while batch.len() < BATCH {
     // Waits while JS has nothing yet; then takes only what is queued.
     let message = if batch.is_empty() {

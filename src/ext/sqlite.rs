@@ -10,17 +10,116 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
 
 use deno_core::{op2, v8, OpState, Resource, ResourceId};
 use deno_error::JsErrorBox;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::limits::Limit;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
-use super::ops::WorkerContext;
+use super::ops::{StopFlag, WorkerContext};
+
+/// Bytes all of one app's database files may take together (set once at
+/// start-up from `SQLITE_QUOTA_MB`).
+pub static SQLITE_QUOTA_BYTES: AtomicU64 = AtomicU64::new(512 << 20);
+
+/// SQLite virtual-machine steps between checks of the worker's stop flag.
+const PROGRESS_STEPS: i32 = 10_000;
+
+/// Database files each app folder has opened, for the quota: their sizes
+/// (with `-wal` and `-journal`) are summed at every commit.
+static APP_DATABASES: LazyLock<Mutex<HashMap<PathBuf, BTreeSet<PathBuf>>>> =
+  LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn app_database_bytes(root: &Path) -> u64 {
+  let files = APP_DATABASES.lock().unwrap().get(root).cloned();
+  let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+  files
+    .unwrap_or_default()
+    .iter()
+    .map(|db| {
+      let side = |suffix: &str| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        size(Path::new(&name))
+      };
+      size(db) + side("-wal") + side("-journal")
+    })
+    .sum()
+}
+
+/// What an app's SQL may do: no ATTACH or DETACH (`VACUUM INTO` attaches
+/// too), which would reach files outside the app folder, and none of the
+/// pragmas that name directories or load code.
+fn authorize(ctx: AuthContext<'_>) -> Authorization {
+  match ctx.action {
+    AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
+    AuthAction::Pragma { pragma_name, .. }
+      if ["temp_store_directory", "data_store_directory"]
+        .iter()
+        .any(|name| pragma_name.eq_ignore_ascii_case(name)) =>
+    {
+      Authorization::Deny
+    }
+    AuthAction::Function { function_name }
+      if function_name.eq_ignore_ascii_case("load_extension") =>
+    {
+      Authorization::Deny
+    }
+    _ => Authorization::Allow,
+  }
+}
+
+/// Confines a new connection: no attached databases, the authorizer, a
+/// progress check against the stop flag, and (for a file) the app's quota.
+fn harden(
+  conn: &mut Connection,
+  stop: StopFlag,
+  file: Option<(PathBuf, PathBuf)>,
+) -> Result<(), JsErrorBox> {
+  conn
+    .set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)
+    .map_err(sql_error)?;
+  conn.authorizer(Some(authorize)).map_err(sql_error)?;
+  conn
+    .progress_handler(PROGRESS_STEPS, Some(move || stop.is_set()))
+    .map_err(sql_error)?;
+  let quota = SQLITE_QUOTA_BYTES.load(Ordering::Relaxed);
+  if let Some((root, file)) = file {
+    APP_DATABASES
+      .lock()
+      .unwrap()
+      .entry(root.clone())
+      .or_default()
+      .insert(file);
+    if quota > 0 {
+      // One database alone can never pass the quota; all of the app's
+      // together are checked as each transaction commits.
+      let page_size: i64 = conn
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .map_err(sql_error)?;
+      conn
+        .pragma_update(
+          None,
+          "max_page_count",
+          (quota as i64 / page_size.max(512)).max(1),
+        )
+        .map_err(sql_error)?;
+      conn
+        .commit_hook(Some(move || app_database_bytes(&root) > quota))
+        .map_err(sql_error)?;
+    }
+  }
+  Ok(())
+}
 
 /// Statements an app keeps at once before rusqlite re-prepares on use.
 const STATEMENT_CACHE: usize = 128;
@@ -38,6 +137,15 @@ impl Resource for SqliteDb {
 }
 
 fn sql_error(err: rusqlite::Error) -> JsErrorBox {
+  // The commit hook refused: say why, in the words SQLite uses for a full disk.
+  if err
+    .sqlite_error()
+    .is_some_and(|e| e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_COMMITHOOK)
+  {
+    return JsErrorBox::generic(
+      "database or disk is full: the app's SQLite files reached their quota",
+    );
+  }
   JsErrorBox::generic(err.to_string())
 }
 
@@ -115,8 +223,9 @@ pub fn op_bun_sqlite_open(
   #[string] path: &str,
   #[smi] flags: u32,
 ) -> Result<ResourceId, JsErrorBox> {
-  let conn = if path.is_empty() || path == ":memory:" {
-    Connection::open_in_memory().map_err(sql_error)?
+  let stop = state.try_borrow::<StopFlag>().cloned().unwrap_or_default();
+  let (mut conn, file) = if path.is_empty() || path == ":memory:" {
+    (Connection::open_in_memory().map_err(sql_error)?, None)
   } else {
     let root = state.borrow::<WorkerContext>().app_root.clone();
     let file = confine_db_path(&root, path)?;
@@ -129,9 +238,11 @@ pub fn op_bun_sqlite_open(
         open |= OpenFlags::SQLITE_OPEN_CREATE;
       }
     }
-    Connection::open_with_flags(&file, open)
-      .map_err(|err| JsErrorBox::generic(format!("Cannot open database {path:?}: {err}")))?
+    let conn = Connection::open_with_flags(&file, open)
+      .map_err(|err| JsErrorBox::generic(format!("Cannot open database {path:?}: {err}")))?;
+    (conn, Some((root, file)))
   };
+  harden(&mut conn, stop, file)?;
   conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
   Ok(state.resource_table.add(SqliteDb {
     conn: RefCell::new(Some(conn)),

@@ -22,7 +22,7 @@ use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::ext::node_ops::ModuleHostRef;
-use crate::ext::ops::{ConnectionHost, DoneSignal, InFlight, Inbox, WorkerContext};
+use crate::ext::ops::{ConnectionHost, DoneSignal, InFlight, Inbox, StopFlag, WorkerContext};
 use crate::ext::protocol::{Reply, WorkerMessage};
 use crate::ext::socket_ops::{OpenSockets, Sockets};
 use module_loader::AppModuleLoader;
@@ -61,6 +61,8 @@ pub struct WorkerControl {
   out_of_memory: AtomicBool,
   /// WebSockets the app accepted and has not closed.
   sockets: OpenSockets,
+  /// Tells native work on the thread (SQLite) to give up.
+  stop: StopFlag,
 }
 
 impl WorkerControl {
@@ -75,6 +77,7 @@ impl WorkerControl {
 
   /// Stops JavaScript running on the worker's thread, even a busy loop.
   pub fn terminate(&self) {
+    self.stop.0.store(true, Ordering::Release);
     if let Some(isolate) = self.isolate.get() {
       isolate.terminate_execution();
     }
@@ -351,6 +354,7 @@ async fn run(
     state.put(ModuleHostRef(loader));
     state.put(Sockets::default());
     state.put(control.sockets.clone());
+    state.put(control.stop.clone());
     state.put(connection_host());
   }
 
@@ -411,6 +415,11 @@ fn failure(control: &WorkerControl, message: &str) -> (u16, String) {
     (
       503,
       "Worker exceeded its memory limit and was stopped".to_string(),
+    )
+  } else if control.stop.is_set() {
+    (
+      503,
+      "Worker was stopped after a request ran past its timeout".to_string(),
     )
   } else {
     (500, message.to_string())

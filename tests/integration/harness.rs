@@ -102,6 +102,16 @@ impl Server {
     rss_mb(self.pid())
   }
 
+  /// Threads of the server process (`Threads:` in /proc).
+  pub fn threads(&self) -> usize {
+    std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+      .unwrap_or_default()
+      .lines()
+      .find_map(|line| line.strip_prefix("Threads:"))
+      .and_then(|n| n.trim().parse().ok())
+      .unwrap_or(0)
+  }
+
   /// The server process has not exited.
   pub fn is_running(&mut self) -> bool {
     self.child.try_wait().unwrap().is_none()

@@ -215,3 +215,199 @@ async fn app_output_is_one_tagged_line_per_message_and_rate_limited() {
   assert!(log.contains("log messages dropped"), "no notice");
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn sqlite_cannot_attach_or_vacuum_into_files_outside_the_app() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  let outside = apps.path().join("stolen.db");
+  let neighbour_page = apps.path().join("neighbour/1.0.0/index.html");
+  let code = r#"import { Database } from "bun:sqlite";
+export default {
+  fetch() {
+    const db = new Database("own.db");
+    db.exec("CREATE TABLE IF NOT EXISTS t (v TEXT); INSERT INTO t VALUES ('<h1>owned</h1>')");
+    const tries = {};
+    for (const [name, sql] of Object.entries({
+      attach: "ATTACH DATABASE 'OUTSIDE' AS x",
+      attachUri: "ATTACH DATABASE 'file:OUTSIDE?mode=rwc' AS x",
+      vacuumInto: "VACUUM INTO 'NEIGHBOUR'",
+      vacuumOutside: "VACUUM INTO 'OUTSIDE'",
+      tempDir: "PRAGMA temp_store_directory = '/tmp'",
+    })) {
+      try { db.exec(sql); tries[name] = "ran"; } catch (err) { tries[name] = "refused"; }
+    }
+    tries.ownStillWorks = db.query("SELECT count(*) AS n FROM t").get().n;
+    return Response.json(tries);
+  },
+};
+"#
+  .replace("OUTSIDE", outside.to_str().unwrap())
+  .replace("NEIGHBOUR", neighbour_page.to_str().unwrap());
+  apps.js("sql/1.0.0", &code);
+  let mut server = Server::start(&apps);
+  let reply = server.get("/sql").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let tries = reply.json();
+  for name in [
+    "attach",
+    "attachUri",
+    "vacuumInto",
+    "vacuumOutside",
+    "tempDir",
+  ] {
+    assert_eq!(tries[name], "refused", "{name}: {tries}");
+  }
+  assert_eq!(tries["ownStillWorks"], 1, "{tries}");
+  assert!(!outside.exists(), "a database was made outside the app");
+  assert!(
+    !neighbour_page.exists(),
+    "the neighbour became a static site"
+  );
+  assert_neighbour_serves(&mut server).await;
+}
+
+#[tokio::test]
+async fn sqlite_files_of_an_app_stay_within_its_quota() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.js(
+    "filler/1.0.0",
+    r#"import { Database } from "bun:sqlite";
+export default {
+  fetch() {
+    // Two databases: the quota is the app's, not each file's.
+    const out = {};
+    for (const name of ["a.db", "b.db"]) {
+      const db = new Database(name);
+      db.exec("CREATE TABLE IF NOT EXISTS t (v BLOB)");
+      const insert = db.prepare("INSERT INTO t VALUES (randomblob(65536))");
+      let rows = 0;
+      try {
+        for (let i = 0; i < 2000; i++) { insert.run(); rows++; }
+        out[name] = "unbounded";
+      } catch (err) {
+        out[name] = String(err.message).includes("full") ? "full" : err.message;
+      }
+      out[name + "Rows"] = rows;
+      db.close();
+    }
+    return Response.json(out);
+  },
+};
+"#,
+  );
+  let mut server = Server::start_with(&apps, &[("SQLITE_QUOTA_MB", "4")]);
+  let reply = server.get("/filler").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let out = reply.json();
+  assert_eq!(out["a.db"], "full", "{out}");
+  assert_eq!(out["b.db"], "full", "{out}");
+  let on_disk: u64 = std::fs::read_dir(apps.path().join("filler/1.0.0"))
+    .unwrap()
+    .filter_map(|entry| entry.ok()?.metadata().ok())
+    .map(|meta| meta.len())
+    .sum();
+  // 4 MB quota; one transaction's worth of slack at most.
+  assert!(on_disk < 5 << 20, "{on_disk} bytes on disk");
+  assert_neighbour_serves(&mut server).await;
+}
+
+#[tokio::test]
+async fn a_runaway_sqlite_query_is_stopped_and_its_thread_freed() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.file(
+    "spin/1.0.0/worker.config.json",
+    r#"{ "ttl": 60, "timeout": 0.5 }"#,
+  );
+  apps.js(
+    "spin/1.0.0",
+    r#"import { Database } from "bun:sqlite";
+const db = new Database(":memory:");
+export default {
+  fetch() {
+    return Response.json(db.query(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c",
+    ).get());
+  },
+};
+"#,
+  );
+  let mut server = Server::start(&apps);
+  assert_neighbour_serves(&mut server).await;
+  let before = server.threads();
+  for round in 0..4 {
+    let started = std::time::Instant::now();
+    let reply = server.get("/spin").await;
+    // A request queued behind the stuck one on the same worker is failed
+    // (503, retry) when that worker is stopped.
+    let expected: &[u16] = if round == 0 { &[504] } else { &[503, 504] };
+    assert!(
+      expected.contains(&reply.status),
+      "round {round} after {:?}: {} {}",
+      started.elapsed(),
+      reply.status,
+      reply.body
+    );
+  }
+  // Each stopped worker's thread ends; none keeps spinning.
+  let mut threads = server.threads();
+  for _ in 0..50 {
+    if threads <= before + 1 {
+      break;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    threads = server.threads();
+  }
+  assert!(threads <= before + 1, "threads {before} -> {threads}");
+  assert_neighbour_serves(&mut server).await;
+}
+
+#[tokio::test]
+async fn decompression_bombs_and_huge_password_costs_are_refused() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.js(
+    "bomb/1.0.0",
+    r#"export default {
+  async fetch(req) {
+    const out = {};
+    const attempt = async (name, fn) => {
+      try { await fn(); out[name] = "ran"; } catch (err) { out[name] = err.constructor.name; }
+    };
+    // 64 MB of zeros gzip to ~64 KB; the limit here is 8 MB.
+    const bomb = new Uint8Array(await req.arrayBuffer());
+    await attempt("gunzip", () => Bun.gunzipSync(bomb));
+    await attempt("small", () => Bun.gunzipSync(Bun.gzipSync(new Uint8Array(1000))));
+    await attempt("bcrypt", () => Bun.password.hash("pw", { algorithm: "bcrypt", cost: 31 }));
+    await attempt("argon2", () => Bun.password.hash("pw", { algorithm: "argon2id", memoryCost: 4 * 1024 * 1024 }));
+    await attempt("verifyArgon2", () => Bun.password.verify("pw",
+      "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+    await attempt("verifyBcrypt", () => Bun.password.verify("pw",
+      "$2b$31$abcdefghijklmnopqrstuuAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+    return Response.json(out);
+  },
+};
+"#,
+  );
+  let mut server = Server::start_with(&apps, &[("MAX_DECOMPRESSED_MB", "8")]);
+  let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+  std::io::Write::write_all(&mut gz, &vec![0u8; 64 << 20]).unwrap();
+  let bomb = gz.finish().unwrap();
+  let rss_before = server.rss_mb();
+  let reply = server.post("/bomb", bomb).await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let out = reply.json();
+  assert_eq!(out["gunzip"], "RangeError", "{out}");
+  assert_eq!(out["small"], "ran", "{out}");
+  for name in ["bcrypt", "argon2", "verifyArgon2", "verifyBcrypt"] {
+    assert_eq!(out[name], "RangeError", "{name}: {out}");
+  }
+  assert!(
+    server.rss_mb() < rss_before + 200.0,
+    "RSS {rss_before} -> {} MB",
+    server.rss_mb()
+  );
+  assert_neighbour_serves(&mut server).await;
+}

@@ -68,14 +68,26 @@ async fn dashboard() -> Response {
     .into_response()
 }
 
-/// Compares without an early exit, so timing does not reveal the token.
+/// Compares in time independent of where the inputs differ and of their
+/// lengths: both are hashed first, so only equal-length digests meet.
 fn same_token(given: &[u8], expected: &[u8]) -> bool {
-  given.len() == expected.len()
-    && given
-      .iter()
-      .zip(expected)
-      .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-      == 0
+  use sha2::Digest;
+  let given = sha2::Sha256::digest(given);
+  let expected = sha2::Sha256::digest(expected);
+  given
+    .iter()
+    .zip(expected.iter())
+    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+    == 0
+}
+
+/// The credentials of `Authorization: Bearer <token>`; the scheme is
+/// case-insensitive (RFC 9110 §11.1).
+fn bearer_token(authorization: &str) -> Option<&str> {
+  let (scheme, token) = authorization.trim_start().split_once(' ')?;
+  scheme
+    .eq_ignore_ascii_case("bearer")
+    .then(|| token.trim_matches(' '))
 }
 
 /// Who may call `/_/`: with a token, whoever presents it (401 otherwise);
@@ -87,9 +99,7 @@ pub fn access_denied(
 ) -> Option<(StatusCode, &'static str)> {
   match token {
     Some(token) => {
-      let given = authorization
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+      let given = authorization.and_then(bearer_token).unwrap_or("");
       (!same_token(given.as_bytes(), token.as_bytes()))
         .then_some((StatusCode::UNAUTHORIZED, "Missing or wrong bearer token"))
     }
@@ -101,6 +111,20 @@ pub fn access_denied(
 }
 
 async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+  // Two credentials are ambiguous: which one would a proxy in front have
+  // checked?
+  if request
+    .headers()
+    .get_all(header::AUTHORIZATION)
+    .iter()
+    .count()
+    > 1
+  {
+    return json_error(
+      StatusCode::BAD_REQUEST,
+      "More than one Authorization header",
+    );
+  }
   let authorization = request
     .headers()
     .get(header::AUTHORIZATION)
@@ -109,6 +133,14 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
     .extensions()
     .get::<ConnectInfo<SocketAddr>>()
     .map(|info| info.0);
+  // The server's own apps and proxy rules never reach the admin API, with
+  // or without a token: loopback trust is for the operator.
+  if peer.is_some_and(crate::self_peer::is_own_socket) {
+    return json_error(
+      StatusCode::FORBIDDEN,
+      "Internal routes do not answer requests made by the server's own apps or proxy",
+    );
+  }
   if let Some((status, message)) = access_denied(state.admin_token(), authorization, peer) {
     let mut response = json_error(status, message);
     if status == StatusCode::UNAUTHORIZED {
@@ -167,4 +199,36 @@ pub fn spawn_stats_feed(state: &Arc<AppState>, sender: watch::Sender<String>) {
       sender.send_replace(json);
     }
   });
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn the_bearer_scheme_is_case_insensitive() {
+    assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+    assert_eq!(bearer_token("bearer abc"), Some("abc"));
+    assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+    assert_eq!(bearer_token("Basic abc"), None);
+    assert_eq!(bearer_token("Bearerabc"), None);
+  }
+
+  #[test]
+  fn tokens_compare_equal_only_when_equal() {
+    assert!(same_token(b"secret", b"secret"));
+    assert!(!same_token(b"secret", b"secreT"));
+    assert!(!same_token(b"secret", b"secret-longer"));
+    assert!(!same_token(b"", b"secret"));
+  }
+
+  #[test]
+  fn access_rules() {
+    let loopback: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+    let remote: SocketAddr = "203.0.113.9:5000".parse().unwrap();
+    assert!(access_denied(None, None, Some(loopback)).is_none());
+    assert!(access_denied(None, None, Some(remote)).is_some());
+    assert!(access_denied(Some("t"), Some("bearer t"), Some(remote)).is_none());
+    assert!(access_denied(Some("t"), Some("Bearer u"), Some(loopback)).is_some());
+  }
 }

@@ -20,6 +20,7 @@ pub mod pool;
 pub mod proxy;
 pub mod proxy_threads;
 pub mod resolver;
+pub mod self_peer;
 pub mod server;
 pub mod settings;
 pub mod shutdown_signal;

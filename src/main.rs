@@ -14,7 +14,7 @@ fn main() {
     tracing::debug!("open files limit: {limit}");
   }
   worker::init_v8(&settings.v8_flags);
-  buntime_embedded::ext::BLOCK_PRIVATE_FETCH.store(
+  buntime_embedded::ext::net_policy::BLOCK_PRIVATE_FETCH.store(
     settings.block_private_fetch,
     std::sync::atomic::Ordering::Relaxed,
   );
@@ -33,6 +33,7 @@ fn main() {
       .saturating_mul(1 << 20),
     std::sync::atomic::Ordering::Relaxed,
   );
+  buntime_embedded::ext::net_policy::set_private_targets(&settings.proxy_private_targets);
   let runtime = tokio::runtime::Builder::new_multi_thread()
     .enable_all()
     .build()

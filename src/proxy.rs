@@ -252,7 +252,8 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
   }
 }
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>;
+type HttpsClient =
+  Client<hyper_rustls::HttpsConnector<HttpConnector<crate::ext::net_policy::PolicyResolver>>, Body>;
 
 thread_local! {
   /// A proxy thread's own clients (trusting, verifying: indexed by
@@ -279,7 +280,8 @@ fn client(secure: bool) -> HttpsClient {
 
 fn new_client(secure: bool) -> HttpsClient {
   let tls = tls_config(secure);
-  let mut http = HttpConnector::new();
+  // Names resolve through the private-address policy.
+  let mut http = HttpConnector::new_with_resolver(crate::ext::net_policy::PolicyResolver);
   http.enforce_http(false);
   http.set_nodelay(true);
   let connector = hyper_rustls::HttpsConnectorBuilder::new()
@@ -385,6 +387,11 @@ pub async fn forward(
   client_addr: Option<SocketAddr>,
   timeout: Duration,
 ) -> Response {
+  if let Some(host) = url.parse::<Uri>().ok().as_ref().and_then(Uri::host) {
+    if let Err(message) = crate::ext::net_policy::check_proxy_host(host) {
+      return json_error(StatusCode::FORBIDDEN, message);
+    }
+  }
   if is_websocket_upgrade(request.headers()) {
     return tunnel_websocket(rule, url, request).await;
   }
@@ -448,10 +455,18 @@ pub async fn forward(
     )),
     Ok(Err(err)) => {
       let mut message = err.to_string();
+      let mut refused = false;
       let mut source = std::error::Error::source(&err);
       while let Some(inner) = source {
         message = format!("{message}: {inner}");
+        // The resolver's policy said no: the rule, not the upstream, is at fault.
+        refused |= inner
+          .downcast_ref::<std::io::Error>()
+          .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied);
         source = inner.source();
+      }
+      if refused {
+        return json_error(StatusCode::FORBIDDEN, format!("Proxy error: {message}"));
       }
       proxy_error(message)
     }
@@ -526,6 +541,46 @@ fn ws_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
     .read_buffer_size(WS_READ_BUFFER)
 }
 
+/// Opens the upstream WebSocket on an address the private-address policy
+/// allows (resolved here, so the check and the connection see one answer).
+async fn connect_upstream_socket(
+  request: tokio_tungstenite::tungstenite::handshake::client::Request,
+  tls: Option<tokio_tungstenite::Connector>,
+) -> Result<
+  tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+  tokio_tungstenite::tungstenite::Error,
+> {
+  use tokio_tungstenite::tungstenite::Error;
+  let uri = request.uri();
+  let host = uri
+    .host()
+    .unwrap_or("")
+    .trim_start_matches('[')
+    .trim_end_matches(']');
+  let port = uri
+    .port_u16()
+    .unwrap_or(if uri.scheme_str() == Some("wss") {
+      443
+    } else {
+      80
+    });
+  let addrs: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
+    Ok(ip) => vec![SocketAddr::new(ip, port)],
+    Err(_) => crate::ext::net_policy::resolve_allowed(host.to_string())
+      .await
+      .map_err(Error::Io)?
+      .map(|addr| SocketAddr::new(addr.ip(), port))
+      .collect(),
+  };
+  let stream = tokio::net::TcpStream::connect(&addrs[..])
+    .await
+    .map_err(Error::Io)?;
+  let _ = stream.set_nodelay(true);
+  tokio_tungstenite::client_async_tls_with_config(request, stream, Some(ws_config()), tls)
+    .await
+    .map(|(upstream, _)| upstream)
+}
+
 async fn relay(
   mut client: WebSocket,
   request: tokio_tungstenite::tungstenite::handshake::client::Request,
@@ -535,21 +590,18 @@ async fn relay(
   // On a worker thread (a connection it adopted), the thread outlives the
   // isolate until the tunnel closes.
   let _hold = crate::worker::ThreadHold::take();
-  let upstream =
-    match tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config()), false, tls)
-      .await
-    {
-      Ok((upstream, _)) => upstream,
-      Err(err) => {
-        tracing::warn!("WebSocket proxy to {url} failed: {err}");
-        let frame = CloseFrame {
-          code: 1011,
-          reason: "Proxy error: upstream unavailable".into(),
-        };
-        let _ = client.send(ClientMessage::Close(Some(frame))).await;
-        return;
-      }
-    };
+  let upstream = match connect_upstream_socket(request, tls).await {
+    Ok(upstream) => upstream,
+    Err(err) => {
+      tracing::warn!("WebSocket proxy to {url} failed: {err}");
+      let frame = CloseFrame {
+        code: 1011,
+        reason: "Proxy error: upstream unavailable".into(),
+      };
+      let _ = client.send(ClientMessage::Close(Some(frame))).await;
+      return;
+    }
+  };
   let (mut upstream_tx, mut upstream_rx) = upstream.split();
   let (mut client_tx, mut client_rx) = client.split();
   let to_upstream = async {

@@ -115,6 +115,16 @@ pub struct Settings {
   #[arg(long, env = "MAX_DECOMPRESSED_MB", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
   pub max_decompressed_mb: Option<u64>,
 
+  /// With BLOCK_PRIVATE_FETCH: hosts (names or addresses, comma-separated)
+  /// proxy rules may still target although they are private.
+  #[arg(
+    long,
+    env = "PROXY_PRIVATE_TARGETS",
+    value_delimiter = ',',
+    default_value = ""
+  )]
+  pub proxy_private_targets: Vec<String>,
+
   /// Watch APPS_DIR and reload apps whose files change.
   #[arg(long, env = "WATCH", default_value_t = true, action = clap::ArgAction::Set)]
   pub watch: bool,

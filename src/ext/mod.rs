@@ -7,6 +7,7 @@
 
 pub mod app_log;
 pub mod bun_ops;
+pub mod net_policy;
 pub mod node_ops;
 pub mod ops;
 pub mod permissions;
@@ -15,62 +16,9 @@ pub mod socket_ops;
 pub mod sqlite;
 pub mod static_privacy;
 
-use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use deno_core::Extension;
-use deno_error::JsErrorBox;
-
-/// When set, app `fetch` may not reach loopback, private or link-local
-/// addresses (set once at start-up from the settings).
-pub static BLOCK_PRIVATE_FETCH: AtomicBool = AtomicBool::new(false);
-
-fn is_private(ip: IpAddr) -> bool {
-  match ip {
-    IpAddr::V4(v4) => {
-      v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
-        // 100.64.0.0/10, carrier-grade NAT.
-        || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
-    }
-    IpAddr::V6(v6) => {
-      let first = v6.segments()[0];
-      v6.is_loopback()
-        || v6.is_unspecified()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
-        || v6
-          .to_ipv4_mapped()
-          .is_some_and(|v4| is_private(IpAddr::V4(v4)))
-    }
-  }
-}
-
-/// deno_fetch's per-request hook: refuses private destinations named by
-/// address or as `localhost` (names that resolve to private addresses are
-/// not caught here).
-fn check_fetch_destination(
-  request: &mut http::Request<deno_fetch::ReqBody>,
-) -> Result<(), JsErrorBox> {
-  if !BLOCK_PRIVATE_FETCH.load(Ordering::Relaxed) {
-    return Ok(());
-  }
-  let host = request
-    .uri()
-    .host()
-    .unwrap_or("")
-    .trim_start_matches('[')
-    .trim_end_matches(']');
-  let blocked = host.eq_ignore_ascii_case("localhost")
-    || host.to_ascii_lowercase().ends_with(".localhost")
-    || host.parse::<IpAddr>().is_ok_and(is_private);
-  if blocked {
-    return Err(JsErrorBox::type_error(format!(
-      "fetch to {host} is not allowed: private and loopback addresses are blocked on this server"
-    )));
-  }
-  Ok(())
-}
 
 // deno_fetch's `22_http_client.js` loads `ext:deno_net/02_tls.js`; deno_net
 // itself (sockets, TLS listeners) is more than an app host should expose, so
@@ -198,7 +146,8 @@ pub fn extensions() -> Vec<Extension> {
     deno_crypto::deno_crypto::init(None),
     deno_fetch::deno_fetch::init(deno_fetch::Options {
       user_agent: concat!("buntime/", env!("CARGO_PKG_VERSION")).to_string(),
-      request_builder_hook: Some(check_fetch_destination),
+      request_builder_hook: Some(net_policy::check_fetch_destination),
+      resolver: deno_fetch::dns::Resolver::custom(Arc::new(net_policy::PolicyResolver)),
       ..Default::default()
     }),
     deno_net::init(),

@@ -386,10 +386,14 @@ fn object_literal_keys(rest: &str, names: &mut Vec<String>) {
 
 fn push_key(rest: &str, start: Option<usize>, end: usize, names: &mut Vec<String>) {
   let Some(start) = start else { return };
-  let key = rest[start..end]
-    .trim()
-    .trim_start_matches("get ")
-    .trim_matches(|c| c == '"' || c == '\'');
+  let key = rest[start..end].trim();
+  // Accessors and methods (`get d() { … }`, `async f() {}`) are named
+  // before their parameter list.
+  let key = ["get ", "set ", "async "]
+    .iter()
+    .fold(key, |key, prefix| key.strip_prefix(prefix).unwrap_or(key));
+  let key = key.split('(').next().unwrap_or("").trim();
+  let key = key.trim_matches(|c| c == '"' || c == '\'');
   let is_name = !key.is_empty()
     && !key.starts_with("...")
     && key

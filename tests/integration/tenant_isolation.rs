@@ -411,3 +411,145 @@ async fn decompression_bombs_and_huge_password_costs_are_refused() {
   );
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn the_servers_own_apps_and_proxy_never_reach_the_admin_api() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  // No ADMIN_TOKEN: loopback clients are trusted, but not the server's own.
+  apps.js(
+    "thief/1.0.0",
+    r#"export default {
+  async fetch(req) {
+    const port = new URL(req.url).port;
+    const out = {};
+    for (const url of [
+      `http://127.0.0.1:${port}/_/metrics`,
+      `http://localhost:${port}/_/deployments`,
+      `http://[::ffff:127.0.0.1]:${port}/_/stats`,
+    ]) {
+      const res = await fetch(url);
+      out[url.replace(port, "PORT")] = res.status;
+    }
+    const upload = new FormData();
+    upload.append("file", new Blob(["export default { fetch() { return new Response('pwned') } }"]), "index.js");
+    const res = await fetch(`http://127.0.0.1:${port}/_/deployments/upload?app=neighbour&version=9.9.9`, {
+      method: "POST",
+      body: upload,
+    });
+    out.upload = res.status;
+    return Response.json(out);
+  },
+};
+"#,
+  );
+  apps.js(
+    "tunnel/1.0.0",
+    "export default { fetch() { return new Response('worker') } }",
+  );
+  let mut server = Server::start(&apps);
+  let port = server.addr().rsplit(':').next().unwrap().to_string();
+  // Written after start: the rule needs the server's port. A proxy that
+  // rewrites into /_/ must not hand out the loopback trust.
+  apps.file(
+    "tunnel/1.0.0/worker.config.json",
+    format!(r#"{{ "proxy": {{ "^/(.*)$": {{ "target": "http://127.0.0.1:{port}", "rewrite": "/_/$1" }} }} }}"#),
+  );
+  let reply = server.get("/thief").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  for (url, status) in reply.json().as_object().unwrap() {
+    assert_eq!(status, 403, "{url}: {}", reply.body);
+  }
+  for path in ["/tunnel/metrics", "/tunnel/deployments"] {
+    let reply = server.get(path).await;
+    assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+    assert!(reply.error().contains("server's own"), "{}", reply.body);
+  }
+  // The operator on loopback still gets in.
+  assert_eq!(server.get("/_/metrics").await.status, 200);
+  let neighbour = server.get("/neighbour@9.9.9").await;
+  assert_ne!(neighbour.body, "pwned");
+  assert_neighbour_serves(&mut server).await;
+}
+
+/// A host name (not `localhost`, which is refused by name) that the
+/// system resolves to a loopback or private address: from /etc/hosts, as
+/// containers and distributions write it (`ip6-localhost`, the hostname).
+fn private_name() -> String {
+  let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+  for line in hosts.lines() {
+    let mut fields = line.split('#').next().unwrap_or("").split_whitespace();
+    let Some(Ok(ip)) = fields.next().map(str::parse::<std::net::IpAddr>) else {
+      continue;
+    };
+    let private = match ip {
+      std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+      std::net::IpAddr::V6(v6) => v6.is_loopback(),
+    };
+    if let Some(name) =
+      fields.find(|name| private && !name.contains("localhost.") && *name != "localhost")
+    {
+      return name.to_string();
+    }
+  }
+  panic!("no name in /etc/hosts resolves to a private address: {hosts}");
+}
+
+#[tokio::test]
+async fn the_private_address_policy_checks_resolved_names_and_proxy_targets() {
+  let up = crate::proxy::upstream().await;
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.js(
+    "probe/1.0.0",
+    &r#"export default {
+  async fetch() {
+    const out = {};
+    for (const url of ["http://127.0.0.1:UP/a", "http://NAME:UP/a", "http://localhost:UP/a"]) {
+      try { out[url] = (await fetch(url)).status; } catch (err) { out[url] = err.constructor.name; }
+    }
+    return Response.json(out);
+  },
+};
+"#
+    .replace("UP", &up.to_string())
+    .replace("NAME", &private_name()),
+  );
+  let name = private_name();
+  for (name, host) in [
+    ("literal", "127.0.0.1"),
+    ("named", name.as_str()),
+    ("listed", "[::1]"),
+  ] {
+    apps.js(
+      &format!("{name}/1.0.0"),
+      "export default { fetch() { return new Response('worker') } }",
+    );
+    apps.file(
+      &format!("{name}/1.0.0/worker.config.json"),
+      format!(r#"{{ "proxy": {{ "^/up/(.*)$": {{ "target": "http://{host}:{up}", "rewrite": "/$1" }} }} }}"#),
+    );
+  }
+  let mut server = Server::start_with(
+    &apps,
+    &[
+      ("BLOCK_PRIVATE_FETCH", "true"),
+      ("PROXY_PRIVATE_TARGETS", "::1,upstream.internal"),
+    ],
+  );
+  let reply = server.get("/probe").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  for (url, outcome) in reply.json().as_object().unwrap() {
+    assert_eq!(outcome, "TypeError", "{url}: {}", reply.body);
+  }
+  for app in ["literal", "named"] {
+    let reply = server.get(&format!("/{app}/up/x")).await;
+    assert_eq!(reply.status, 403, "{app}: {}", reply.body);
+    assert!(reply.error().contains("blocked"), "{app}: {}", reply.body);
+  }
+  // Named in PROXY_PRIVATE_TARGETS: allowed through (the upstream listens
+  // on IPv4 only, so the connection itself fails: 502, not 403).
+  let listed = server.get("/listed/up/x").await;
+  assert_eq!(listed.status, 502, "{}", listed.body);
+  assert_neighbour_serves(&mut server).await;
+}

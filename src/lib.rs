@@ -11,6 +11,7 @@ pub mod app_socket;
 pub mod coarse_timer;
 pub mod deployments;
 pub mod ext;
+pub mod fresh_limits;
 pub mod html_base;
 pub mod http_error;
 pub mod internal;

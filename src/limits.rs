@@ -31,21 +31,24 @@ impl Tripped {
 
 /// A request body that fails when the client sends nothing for `idle`
 /// while it is being read (slow-body attacks). The clock starts at the
-/// first read, so time spent queued for a worker does not count.
+/// first read, so time spent queued for a worker does not count. A body
+/// the client framed wrongly (a bad chunk size) sets `malformed`.
 pub struct ReadTimeoutBody<B> {
   inner: B,
   idle: Duration,
   timer: Option<Pin<Box<Sleep>>>,
   tripped: Tripped,
+  malformed: Tripped,
 }
 
 impl<B> ReadTimeoutBody<B> {
-  pub fn new(inner: B, idle: Duration, tripped: Tripped) -> Self {
+  pub fn new(inner: B, idle: Duration, tripped: Tripped, malformed: Tripped) -> Self {
     Self {
       inner,
       idle,
       timer: None,
       tripped,
+      malformed,
     }
   }
 }
@@ -69,6 +72,9 @@ where
     match Pin::new(&mut this.inner).poll_frame(cx) {
       Poll::Ready(frame) => {
         this.timer = None;
+        if matches!(frame, Some(Err(_))) {
+          this.malformed.set();
+        }
         Poll::Ready(frame.map(|f| f.map_err(Into::into)))
       }
       Poll::Pending => {

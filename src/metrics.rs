@@ -131,6 +131,9 @@ impl Metrics {
       "activeWorkers": pool.active_workers,
       "avgResponseTimeMs": round2(avg),
       "evictions": pool.evictions,
+      "freshQueued": pool.fresh_queued,
+      "freshRejected": pool.fresh_rejected,
+      "freshWorkers": pool.fresh_workers,
       "hitRate": round2(hit_rate),
       "logMessagesDropped": crate::ext::app_log::dropped_total(),
       "hits": pool.hits,
@@ -180,6 +183,18 @@ impl Metrics {
       "counter",
       "App requests answered.",
       self.total_requests.load(Ordering::Relaxed) as f64,
+    );
+    metric(
+      "fresh_workers",
+      "gauge",
+      "ttl: 0 workers running.",
+      pool.fresh_workers as f64,
+    );
+    metric(
+      "fresh_rejected_total",
+      "counter",
+      "ttl: 0 requests refused (503): no worker place before their timeout.",
+      pool.fresh_rejected as f64,
     );
     metric(
       "log_messages_dropped_total",

@@ -28,6 +28,7 @@ use tokio::sync::Notify;
 
 use crate::app_config::AppConfig;
 use crate::ext::protocol::{ConnectionTask, RequestJob, WorkerMessage};
+use crate::fresh_limits::{FreshLimits, FreshPermit};
 use crate::worker::{self, Standby, WorkerControl, WorkerHandle, WorkerSpec};
 
 /// How long a woken worker has to show it is not stuck.
@@ -199,18 +200,24 @@ fn instances_for(config: &AppConfig, upgradable: bool) -> usize {
   }
 }
 
+/// The app's name in `name@version`: the `ttl: 0` per-app cap covers all
+/// its versions.
+fn app_name(spec: &WorkerSpec) -> &str {
+  spec.key.split('@').next().unwrap_or(&spec.key)
+}
+
 /// Where a request went.
 pub enum Dispatched {
   Pooled(InFlightGuard),
-  /// A `ttl: 0` worker of its own.
-  Fresh(Arc<WorkerControl>),
+  /// A `ttl: 0` worker of its own, and its place under the caps.
+  Fresh(Arc<WorkerControl>, FreshPermit),
 }
 
 impl Dispatched {
   pub fn control(&self) -> &Arc<WorkerControl> {
     match self {
       Dispatched::Pooled(guard) => guard.control(),
-      Dispatched::Fresh(control) => control,
+      Dispatched::Fresh(control, _) => control,
     }
   }
 }
@@ -221,6 +228,8 @@ pub enum PoolError {
   Spawn(#[from] std::io::Error),
   #[error("all {0} workers are busy")]
   Full(usize),
+  #[error("too many ttl: 0 requests at once (the server's limit is {0})")]
+  FreshFull(usize),
 }
 
 #[derive(Default)]
@@ -476,6 +485,9 @@ pub struct PoolOptions {
   pub heap_budget_bytes: usize,
   /// Most a worker holding WebSockets may live (`None`: no cap).
   pub socket_max_age: Option<Duration>,
+  /// `ttl: 0` workers at once: all apps, one app (0 = no cap).
+  pub fresh_max: usize,
+  pub fresh_per_app: usize,
 }
 
 pub struct Pool {
@@ -487,6 +499,7 @@ pub struct Pool {
   primed: Primed,
   slot_freed: Notify,
   counters: Counters,
+  fresh: Arc<FreshLimits>,
 }
 
 impl Pool {
@@ -507,6 +520,7 @@ impl Pool {
       },
       slot_freed: Notify::new(),
       counters: Counters::default(),
+      fresh: FreshLimits::new(options.fresh_max, options.fresh_per_app),
     })
   }
 
@@ -563,6 +577,7 @@ impl Pool {
     &self,
     spec: &Arc<WorkerSpec>,
     message: WorkerMessage,
+    permit: FreshPermit,
   ) -> Result<Dispatched, PoolError> {
     self.counters.misses.fetch_add(1, Ordering::Relaxed);
     let mut message = message;
@@ -571,7 +586,7 @@ impl Pool {
       match primed.send(message) {
         // Dropping the handle closes the inbox behind the job, so the
         // worker stops once it has answered.
-        Ok(()) => return Ok(Dispatched::Fresh(primed.control.clone())),
+        Ok(()) => return Ok(Dispatched::Fresh(primed.control.clone(), permit)),
         Err(returned) => {
           message = returned;
           dead_primed = true;
@@ -582,7 +597,7 @@ impl Pool {
       self.primed.put(spec, None);
     }
     let handle = self.new_worker(spec, Some(message))?;
-    Ok(Dispatched::Fresh(handle.control.clone()))
+    Ok(Dispatched::Fresh(handle.control.clone(), permit))
   }
 
   /// A `ttl: 0` request was answered: prime its app's next worker and
@@ -613,7 +628,12 @@ impl Pool {
     let instances = instances_for(config, job.upgradable);
     let message = WorkerMessage::Request(Box::new(job));
     if config.ttl.is_zero() {
-      return self.dispatch_fresh(spec, message).map(Dispatch::Sent);
+      return match self.fresh.try_take(app_name(spec)) {
+        Some(permit) => self
+          .dispatch_fresh(spec, message, permit)
+          .map(Dispatch::Sent),
+        None => Ok(Dispatch::Full(message)),
+      };
     }
     Ok(match self.try_dispatch(spec, config, instances, message)? {
       Ok(guard) => Dispatch::Sent(Dispatched::Pooled(guard)),
@@ -630,9 +650,15 @@ impl Pool {
     mut message: WorkerMessage,
     wait: Duration,
   ) -> Result<Dispatched, PoolError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    if config.ttl.is_zero() {
+      return match self.fresh.take(app_name(spec), deadline).await {
+        Some(permit) => self.dispatch_fresh(spec, message, permit),
+        None => Err(PoolError::FreshFull(self.fresh.max_total())),
+      };
+    }
     let upgradable = matches!(&message, WorkerMessage::Request(job) if job.upgradable);
     let instances = instances_for(config, upgradable);
-    let deadline = tokio::time::Instant::now() + wait;
     loop {
       // Registered before the attempt, so a slot freed right after it is
       // not missed.
@@ -918,6 +944,9 @@ impl Pool {
       total_workers_created: c.created.load(Ordering::Relaxed),
       total_workers_failed: worker::failed_workers(),
       adopted_connections: c.adopted.load(Ordering::Relaxed),
+      fresh_workers: self.fresh.running(),
+      fresh_queued: self.fresh.queued(),
+      fresh_rejected: self.fresh.rejected(),
       workers: workers
         .iter()
         .map(|(key, w)| {
@@ -951,6 +980,11 @@ pub struct PoolStats {
   pub total_workers_failed: u64,
   /// Client connections handed to a worker's thread (connection affinity).
   pub adopted_connections: u64,
+  /// `ttl: 0` workers running, requests waiting for one, and requests
+  /// refused (503) because none came in time.
+  pub fresh_workers: usize,
+  pub fresh_queued: usize,
+  pub fresh_rejected: u64,
   pub workers: Vec<(String, WorkerStats)>,
 }
 

@@ -151,6 +151,8 @@ impl AppState {
         heap_budget_bytes: (settings.total_heap_mb as usize) << 20,
         socket_max_age: (settings.ws_worker_max_age > 0)
           .then(|| Duration::from_secs(settings.ws_worker_max_age)),
+        fresh_max: settings.fresh_workers_max,
+        fresh_per_app: settings.fresh_workers_per_app,
       }),
       configs: Cache::new(1024),
       targets: Cache::new(1024),
@@ -629,15 +631,42 @@ fn connection_service(
     let app = app.clone();
     let state = state.clone();
     async move {
+      // Not a forward proxy: `CONNECT host:22` must not reach any route.
+      if request.method() == http::Method::CONNECT {
+        let mut response = closing(json_error(
+          StatusCode::METHOD_NOT_ALLOWED,
+          "CONNECT is not supported: this server is not a forward proxy",
+        ));
+        response.headers_mut().insert(
+          header::ALLOW,
+          HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+        );
+        return Ok(response);
+      }
       // A request without a body (most) needs no stall guard.
       if http_body::Body::is_end_stream(request.body()) {
         let request = request.map(|_| Body::empty());
         return Ok(serve_request(app, &state, request, remote).await);
       }
       let stalled = Tripped::default();
-      let request =
-        request.map(|body| Body::new(ReadTimeoutBody::new(body, body_idle, stalled.clone())));
+      let malformed = Tripped::default();
+      let request = request.map(|body| {
+        Body::new(ReadTimeoutBody::new(
+          body,
+          body_idle,
+          stalled.clone(),
+          malformed.clone(),
+        ))
+      });
       let response = serve_request(app, &state, request, remote).await;
+      // The client's framing failed (hyper's body error: a bad or huge
+      // chunk size, a body cut short): its fault, whatever the app said.
+      if malformed.is_set() && !stalled.is_set() {
+        return Ok(closing(json_error(
+          StatusCode::BAD_REQUEST,
+          "Malformed request body (bad chunked encoding or a body cut short)",
+        )));
+      }
       if stalled.is_set() {
         return Ok(closing(json_error(
           StatusCode::REQUEST_TIMEOUT,
@@ -981,10 +1010,16 @@ fn app_job(
 
 fn pool_error(key: &str, err: PoolError) -> Response {
   match err {
-    err @ PoolError::Full(_) => json_error(
-      StatusCode::SERVICE_UNAVAILABLE,
-      format!("Server busy: {err}"),
-    ),
+    err @ (PoolError::Full(_) | PoolError::FreshFull(_)) => {
+      let mut response = json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("Server busy: {err}"),
+      );
+      response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+      response
+    }
     err => {
       tracing::error!(app = %key, "{err}");
       json_error(
@@ -1019,10 +1054,15 @@ async fn answer(state: &AppState, target: Arc<Target>, waiting: Waiting) -> Resp
     timeout,
     started,
   } = waiting;
-  let fresh = matches!(dispatched, Dispatched::Fresh(_));
+  let fresh = matches!(dispatched, Dispatched::Fresh(..));
   let response = match wait_for_reply(exchange.reply, &exchange.deadline).await {
     Err(_) => {
-      check_stuck(state, &spec.key, &dispatched);
+      match &dispatched {
+        // Its own isolate, serving nothing else: stopped at once, so a
+        // handler that never finishes does not keep it (and its thread).
+        Dispatched::Fresh(control, _) => control.terminate(),
+        Dispatched::Pooled(_) => check_stuck(state, &spec.key, &dispatched),
+      }
       json_error(
         StatusCode::GATEWAY_TIMEOUT,
         format!("Worker timeout after {}ms", timeout.as_millis()),

@@ -125,6 +125,16 @@ pub struct Settings {
   )]
   pub proxy_private_targets: Vec<String>,
 
+  /// `ttl: 0` workers (an isolate per request) running at once, all apps
+  /// together (0 = no cap); more requests wait for one until their
+  /// timeout, then answer 503.
+  #[arg(long, env = "FRESH_WORKERS_MAX", default_value_t = 32)]
+  pub fresh_workers_max: usize,
+
+  /// `ttl: 0` workers one app (all its versions) may run at once (0 = no cap).
+  #[arg(long, env = "FRESH_WORKERS_PER_APP", default_value_t = 16)]
+  pub fresh_workers_per_app: usize,
+
   /// Watch APPS_DIR and reload apps whose files change.
   #[arg(long, env = "WATCH", default_value_t = true, action = clap::ArgAction::Set)]
   pub watch: bool,

@@ -63,6 +63,9 @@ pub struct WorkerControl {
   sockets: OpenSockets,
   /// Tells native work on the thread (SQLite) to give up.
   stop: StopFlag,
+  /// Ends the event loop of a stopped worker that is idle (awaiting a
+  /// timer): V8's termination only reaches JavaScript that runs.
+  stopped: tokio::sync::Notify,
 }
 
 impl WorkerControl {
@@ -78,6 +81,7 @@ impl WorkerControl {
   /// Stops JavaScript running on the worker's thread, even a busy loop.
   pub fn terminate(&self) {
     self.stop.0.store(true, Ordering::Release);
+    self.stopped.notify_one();
     if let Some(isolate) = self.isolate.get() {
       isolate.terminate_execution();
     }
@@ -372,6 +376,7 @@ async fn run(
       tokio::select! {
         result = runtime.run_event_loop(PollEventLoopOptions::default()) => result,
         _ = done.0.notified() => Ok(()),
+        _ = control.stopped.notified() => Ok(()),
       }
     })
     .await;

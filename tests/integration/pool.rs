@@ -231,6 +231,9 @@ async fn metrics_and_stats_follow_the_contract() {
     "activeWorkers",
     "avgResponseTimeMs",
     "evictions",
+    "freshQueued",
+    "freshRejected",
+    "freshWorkers",
     "hitRate",
     "hits",
     "logMessagesDropped",
@@ -245,7 +248,7 @@ async fn metrics_and_stats_follow_the_contract() {
   ] {
     assert!(m[key].is_number(), "{key} missing in {m}");
   }
-  assert_eq!(m.as_object().unwrap().len(), 14);
+  assert_eq!(m.as_object().unwrap().len(), 17);
   assert_eq!(m["totalRequests"], 4);
   assert_eq!(m["hits"], 3);
   assert_eq!(m["misses"], 1);

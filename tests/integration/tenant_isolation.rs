@@ -553,3 +553,101 @@ async fn the_private_address_policy_checks_resolved_names_and_proxy_targets() {
   assert_eq!(listed.status, 502, "{}", listed.body);
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn ttl0_isolates_are_capped_and_stopped_at_their_timeout() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.file("hang/1.0.0/worker.config.json", r#"{ "timeout": 1 }"#);
+  apps.js(
+    "hang/1.0.0",
+    "export default { async fetch() { await new Promise((r) => setTimeout(r, 1e9)); return new Response('late'); } };",
+  );
+  let mut server = Server::start_with(
+    &apps,
+    &[("FRESH_WORKERS_MAX", "8"), ("FRESH_WORKERS_PER_APP", "4")],
+  );
+  assert_neighbour_serves(&mut server).await;
+  let before = server.threads();
+  let url = server.url("/hang");
+  let client = reqwest::Client::new();
+  let requests: Vec<_> = (0..40)
+    .map(|_| {
+      let (client, url) = (client.clone(), url.clone());
+      tokio::spawn(async move { client.get(url).send().await.map(|r| r.status().as_u16()) })
+    })
+    .collect();
+  // While they run: never more isolates (a thread each) than the app's
+  // cap, the rest wait, and the neighbour still has room.
+  let (mut peak, mut most_running, mut most_queued) = (0, 0, 0);
+  for _ in 0..8 {
+    peak = peak.max(server.threads());
+    let metrics = server.get("/_/metrics").await.json();
+    most_running = most_running.max(metrics["freshWorkers"].as_u64().unwrap());
+    most_queued = most_queued.max(metrics["freshQueued"].as_u64().unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+  }
+  assert_neighbour_serves(&mut server).await;
+  let mut statuses = Vec::new();
+  for request in requests {
+    statuses.push(request.await.unwrap().unwrap());
+  }
+  // 504 for those that ran, 503 for those whose wait outlasted their timeout.
+  assert!(
+    statuses.iter().all(|s| *s == 503 || *s == 504),
+    "{statuses:?}"
+  );
+  assert!(most_running <= 4, "{most_running} running");
+  assert!(most_queued >= 30, "{most_queued} queued");
+  assert!(peak <= before + 4 + 2, "threads {before} -> peak {peak}");
+  // Timed-out isolates were stopped, not left holding their threads (a
+  // thread that adopted a connection keeps it until the client closes it).
+  drop(client);
+  let mut threads = server.threads();
+  for _ in 0..50 {
+    if threads <= before + 1 {
+      break;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    threads = server.threads();
+  }
+  let names: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", server.pid()))
+    .unwrap()
+    .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+    .collect();
+  assert!(
+    threads <= before + 1,
+    "threads {before} -> {threads} {names:?}"
+  );
+  assert_eq!(server.get("/_/metrics").await.json()["freshWorkers"], 0);
+  assert_neighbour_serves(&mut server).await;
+}
+
+#[tokio::test]
+async fn a_ttl0_request_over_the_global_cap_waits_then_answers_503() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.file("hold/1.0.0/worker.config.json", r#"{ "timeout": 3 }"#);
+  apps.js(
+    "hold/1.0.0",
+    "export default { async fetch() { await new Promise((r) => setTimeout(r, 1e9)); return new Response('late'); } };",
+  );
+  apps.file("quick/1.0.0/worker.config.json", r#"{ "timeout": 0.3 }"#);
+  apps.js(
+    "quick/1.0.0",
+    "export default { fetch() { return new Response('quick'); } };",
+  );
+  let mut server = Server::start_with(&apps, &[("FRESH_WORKERS_MAX", "1")]);
+  let url = server.url("/hold");
+  let held = tokio::spawn(async move { reqwest::get(url).await.map(|r| r.status().as_u16()) });
+  tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+  let busy = server.get("/quick").await;
+  assert_eq!(busy.status, 503, "{}", busy.body);
+  assert_eq!(busy.header("retry-after"), "1");
+  assert!(busy.error().contains("ttl: 0"), "{}", busy.body);
+  assert_eq!(server.get("/_/metrics").await.json()["freshRejected"], 1);
+  assert_eq!(held.await.unwrap().unwrap(), 504);
+  // The place is free again.
+  assert_eq!(server.get("/quick").await.body, "quick");
+  assert_neighbour_serves(&mut server).await;
+}

@@ -651,3 +651,57 @@ async fn a_ttl0_request_over_the_global_cap_waits_then_answers_503() {
   assert_eq!(server.get("/quick").await.body, "quick");
   assert_neighbour_serves(&mut server).await;
 }
+
+/// Sends raw bytes and reads what comes back until the server closes or
+/// goes quiet.
+async fn raw(addr: &str, request: &[u8]) -> String {
+  use tokio::io::{AsyncReadExt, AsyncWriteExt};
+  let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+  tcp.write_all(request).await.unwrap();
+  let mut out = Vec::new();
+  let mut buf = [0u8; 4096];
+  loop {
+    match tokio::time::timeout(std::time::Duration::from_secs(2), tcp.read(&mut buf)).await {
+      Ok(Ok(n)) if n > 0 => out.extend_from_slice(&buf[..n]),
+      _ => break,
+    }
+  }
+  String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn connect_and_malformed_chunked_bodies_get_precise_errors() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.js(
+    "echo/1.0.0",
+    "export default { async fetch(req) { return new Response(await req.text()); } };",
+  );
+  let mut server = Server::start(&apps);
+  let addr = server.addr().to_string();
+  for request in [
+    "CONNECT host:22 HTTP/1.1\r\nHost: host:22\r\n\r\n",
+    "CONNECT /echo HTTP/1.1\r\nHost: x\r\n\r\n",
+  ] {
+    let reply = raw(&addr, request.as_bytes()).await;
+    assert!(reply.starts_with("HTTP/1.1 405"), "{request:?}: {reply}");
+    assert!(reply.contains("\"error\""), "{reply}");
+  }
+  // A chunk size beyond any length, read by the app: the client's fault.
+  let reply = raw(
+    &addr,
+    b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n",
+  )
+  .await;
+  assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+  assert!(reply.contains("Malformed request body"), "{reply}");
+  // Well-formed chunks still arrive whole.
+  let reply = raw(
+    &addr,
+    b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+  )
+  .await;
+  assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+  assert!(reply.ends_with("abcde"), "{reply}");
+  assert_neighbour_serves(&mut server).await;
+}

@@ -13,6 +13,11 @@ use crate::ext::protocol::{SocketIn, SocketLink, SocketOut};
 /// How long a client has to answer the app's close frame.
 const CLOSE_ANSWER_WAIT: Duration = Duration::from_secs(5);
 
+/// A paused client (see `relay`) is looked at this often, and closed with
+/// 1008 once it has been paused this long.
+const RECEIVE_POLL: Duration = Duration::from_millis(10);
+const RECEIVE_PAUSE_MAX: Duration = Duration::from_secs(5);
+
 pub struct Limits {
   pub max_payload: usize,
   pub idle: Duration,
@@ -39,8 +44,26 @@ pub async fn relay(socket: WebSocket, link: SocketLink, limits: Limits) {
   let (mut sink, mut stream) = socket.split();
   // The app's close code once it closed; the client's answer ends the relay.
   let mut app_closed: Option<(u16, String)> = None;
+  // A client sending faster than the app takes its messages is not read
+  // (TCP pushes back) while this much waits for the app; one that stays
+  // ahead past RECEIVE_PAUSE_MAX is closed.
+  let receive_limit = limits.max_payload.saturating_mul(2);
+  let mut paused_since: Option<tokio::time::Instant> = None;
   loop {
+    if paused_since.is_none() && from_client.pending() > receive_limit {
+      paused_since = Some(tokio::time::Instant::now());
+    }
     tokio::select! {
+      () = tokio::time::sleep(RECEIVE_POLL), if paused_since.is_some() => {
+        if from_client.pending() <= receive_limit / 2 {
+          paused_since = None;
+        } else if paused_since.is_some_and(|at| at.elapsed() >= RECEIVE_PAUSE_MAX) {
+          let reason = "the app is not keeping up with this client";
+          let _ = sink.send(close(1008, reason)).await;
+          let _ = from_client.send(SocketIn::Close(1008, reason.into()));
+          break;
+        }
+      }
       out = to_client.recv() => {
         let Some(out) = out else {
           // The worker is gone (crashed, killed): tell the client why.
@@ -84,7 +107,7 @@ pub async fn relay(socket: WebSocket, link: SocketLink, limits: Limits) {
       incoming = tokio::time::timeout(
         if app_closed.is_some() { CLOSE_ANSWER_WAIT } else { limits.idle },
         stream.next(),
-      ) => {
+      ), if paused_since.is_none() => {
         let event = match incoming {
           // The app closed and the client never answered: done anyway.
           Err(_) if app_closed.is_some() => {

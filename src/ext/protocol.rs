@@ -133,12 +133,22 @@ pub struct SocketLink {
 pub struct SocketInbox {
   pub sid: u32,
   pub tx: mpsc::UnboundedSender<(u32, SocketIn)>,
+  /// Payload bytes sent and not yet taken by JS: the relay stops reading
+  /// the client while this is over its limit.
+  pub pending: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SocketInbox {
   /// False when the worker is gone.
   pub fn send(&self, event: SocketIn) -> bool {
+    self
+      .pending
+      .fetch_add(event.payload_len(), std::sync::atomic::Ordering::AcqRel);
     self.tx.send((self.sid, event)).is_ok()
+  }
+
+  pub fn pending(&self) -> usize {
+    self.pending.load(std::sync::atomic::Ordering::Acquire)
   }
 }
 
@@ -162,4 +172,14 @@ pub enum SocketIn {
   Close(u16, String),
   /// The client took everything queued after `ws.send` reported -1.
   Drain,
+}
+
+impl SocketIn {
+  pub fn payload_len(&self) -> usize {
+    match self {
+      SocketIn::Text(text) => text.len(),
+      SocketIn::Binary(data) | SocketIn::Ping(data) | SocketIn::Pong(data) => data.len(),
+      SocketIn::Close(..) | SocketIn::Drain => 0,
+    }
+  }
 }

@@ -20,8 +20,13 @@ use super::ops::InFlight;
 use super::protocol::{Reply, SocketIn, SocketInbox, SocketLink, SocketOut};
 
 /// Above this many queued bytes `ws.send` answers -1 (Bun's backpressure
-/// signal; the message is still queued).
+/// signal): the message that crosses the limit is queued, and nothing more
+/// is until the client has taken enough (`drain` tells the app when).
 const BACKPRESSURE_LIMIT: usize = 16 << 20;
+
+/// Payload bytes one `op_buntime_ws_events` batch takes beyond its first
+/// event: what JS holds at once stays bounded whatever the sockets send.
+const EVENT_BATCH_BYTES: usize = 1 << 20;
 
 /// Open sockets of this worker; shared with the pool, which keeps a worker
 /// with open sockets as its app's worker.
@@ -31,6 +36,8 @@ pub struct OpenSockets(pub Arc<AtomicUsize>);
 struct Socket {
   to_client: mpsc::UnboundedSender<SocketOut>,
   queued: Arc<AtomicUsize>,
+  /// Client bytes on their way to JS (see [`SocketInbox::pending`]).
+  pending: Arc<AtomicUsize>,
   /// `send` reported backpressure; `drain` is due once the queue empties.
   backpressured: Arc<AtomicBool>,
 }
@@ -79,6 +86,7 @@ pub fn op_buntime_ws_upgrade(
   let sid = sockets.next_id;
   let (to_client_tx, to_client_rx) = mpsc::unbounded_channel();
   let queued = Arc::new(AtomicUsize::new(0));
+  let pending = Arc::new(AtomicUsize::new(0));
   let backpressured = Arc::new(AtomicBool::new(false));
   let link = SocketLink {
     headers: extra,
@@ -86,6 +94,7 @@ pub fn op_buntime_ws_upgrade(
     from_client: SocketInbox {
       sid,
       tx: sockets.events_tx.clone(),
+      pending: pending.clone(),
     },
     queued: queued.clone(),
     backpressured: backpressured.clone(),
@@ -99,6 +108,7 @@ pub fn op_buntime_ws_upgrade(
     Socket {
       to_client: to_client_tx,
       queued,
+      pending,
       backpressured,
     },
   );
@@ -137,7 +147,13 @@ pub async fn op_buntime_ws_events(state: Rc<RefCell<OpState>>) -> Vec<EventField
   };
   let mut next = Some(first);
   let mut taken = 0;
+  let mut bytes = 0;
   while let Some((sid, event)) = next.take() {
+    let len = event.payload_len();
+    bytes += len;
+    if let Some(socket) = state.borrow().borrow::<Sockets>().open.get(&sid) {
+      socket.pending.fetch_sub(len, Ordering::AcqRel);
+    }
     let (kind, payload, code, reason) = match event {
       SocketIn::Text(text) => (0, EventField::Text(text), 0, String::new()),
       SocketIn::Binary(data) => (1, EventField::Bytes(data.to_vec().into()), 0, String::new()),
@@ -152,7 +168,7 @@ pub async fn op_buntime_ws_events(state: Rc<RefCell<OpState>>) -> Vec<EventField
     events.push(EventField::Number(u32::from(code)));
     events.push(EventField::Text(reason));
     taken += 1;
-    if taken < EVENT_BATCH {
+    if taken < EVENT_BATCH && bytes < EVENT_BATCH_BYTES {
       next = receiver.borrow_mut().try_recv().ok();
     }
   }
@@ -163,6 +179,12 @@ fn queue(state: &mut OpState, sid: u32, message: SocketOut, len: usize) -> i32 {
   let Some(socket) = state.borrow::<Sockets>().open.get(&sid) else {
     return 0;
   };
+  // Already over the limit: the app was told (-1) and should wait for
+  // `drain`; queueing more would grow without bound.
+  if socket.queued.load(Ordering::Acquire) >= BACKPRESSURE_LIMIT {
+    socket.backpressured.store(true, Ordering::Release);
+    return -1;
+  }
   let before = socket.queued.fetch_add(len, Ordering::AcqRel);
   if socket.to_client.send(message).is_err() {
     return 0;
@@ -174,7 +196,9 @@ fn queue(state: &mut OpState, sid: u32, message: SocketOut, len: usize) -> i32 {
   i32::try_from(len).unwrap_or(i32::MAX)
 }
 
-/// `ws.send(text)`: bytes queued, -1 under backpressure, 0 when closed.
+/// `ws.send(text)`: bytes queued, -1 under backpressure (queued if this
+/// message crossed the limit, dropped if the queue was over it already),
+/// 0 when closed.
 #[op2(fast)]
 pub fn op_buntime_ws_send_text(
   state: &mut OpState,

@@ -705,3 +705,120 @@ async fn connect_and_malformed_chunked_bodies_get_precise_errors() {
   assert!(reply.ends_with("abcde"), "{reply}");
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn websocket_queues_are_bounded_both_ways() {
+  use futures::{SinkExt, StreamExt};
+  use tokio_tungstenite::tungstenite::Message;
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  // /flood: the app ignores -1 and keeps sending to a client that never
+  // reads. /slow: a handler far slower than its client.
+  apps.file("ws/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  apps.js(
+    "ws/1.0.0",
+    r#"const chunk = "x".repeat(1 << 20);
+globalThis.sendResults = { queued: 0, backpressure: 0, dropped: 0 };
+export default {
+  fetch(req, server) {
+    const path = new URL(req.url).pathname;
+    if (path === "/results") return Response.json(globalThis.sendResults);
+    if (server.upgrade(req, { data: { path } })) return;
+    return new Response("no", { status: 400 });
+  },
+  websocket: {
+    open(ws) {
+      if (ws.data.path !== "/flood") return;
+      for (let i = 0; i < 200; i++) {
+        const n = ws.send(chunk);
+        if (n > 0) sendResults.queued++;
+        else if (n === -1) sendResults.backpressure++;
+        else sendResults.dropped++;
+      }
+    },
+    message(ws) {
+      // /stuck: the first message takes 6 s, longer than a pause may last.
+      // Blocks the thread without burning CPU the other tests need.
+      const stuck = ws.data.path === "/stuck" && !ws.data.seen;
+      ws.data.seen = true;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, stuck ? 6000 : 20);
+    },
+  },
+};
+"#,
+  );
+  // Relayed by the front end (no connection affinity), so the relay keeps
+  // reading while the app's thread is busy: what the limits are for.
+  let mut server = Server::start_with(
+    &apps,
+    &[("WS_MAX_PAYLOAD_MB", "1"), ("CONNECTION_AFFINITY", "false")],
+  );
+  let ws_url = server.url("/ws").replace("http://", "ws://");
+  let rss_before = server.rss_mb();
+
+  // Send side: 200 MB asked for; the 16 MB limit plus what the sockets'
+  // buffers took meanwhile is queued, the rest refused with -1.
+  let (flood, _) = tokio_tungstenite::connect_async(format!("{ws_url}/flood"))
+    .await
+    .unwrap();
+  tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+  let results = server.get("/ws/results").await.json();
+  assert!(results["queued"].as_u64().unwrap() <= 40, "{results}");
+  assert!(
+    results["backpressure"].as_u64().unwrap() >= 160,
+    "{results}"
+  );
+  assert!(
+    server.rss_mb() < rss_before + 150.0,
+    "RSS {rss_before} -> {}",
+    server.rss_mb()
+  );
+  drop(flood);
+
+  // Receive side: 512 KB messages as fast as the socket takes them, to a
+  // handler that needs 20 ms each: the client is held to the app's pace.
+  let (slow, _) = tokio_tungstenite::connect_async(format!("{ws_url}/slow"))
+    .await
+    .unwrap();
+  let (mut tx, _rx) = slow.split();
+  let payload = "y".repeat(512 << 10);
+  let mut sent = 0u64;
+  let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+    while tx.send(Message::text(payload.clone())).await.is_ok() {
+      sent += 1;
+    }
+  })
+  .await;
+  // The app takes at most 150 in 3 s; the rest is what the limits and the
+  // socket buffers hold. Unpaced, a loopback client sends thousands.
+  assert!(sent < 400, "the client was not paced: {sent} sent in 3 s");
+  drop(tx);
+
+  // A handler that takes nothing for longer than the pause allows: 1008.
+  let (stuck, _) = tokio_tungstenite::connect_async(format!("{ws_url}/stuck"))
+    .await
+    .unwrap();
+  let (mut tx, mut rx) = stuck.split();
+  let sender = tokio::spawn(async move {
+    let payload = "z".repeat(512 << 10);
+    while tx.send(Message::text(payload.clone())).await.is_ok() {}
+  });
+  let close = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+    while let Some(message) = rx.next().await {
+      if let Ok(Message::Close(frame)) = message {
+        return frame.map(|f| u16::from(f.code));
+      }
+    }
+    None
+  })
+  .await
+  .expect("closed within 20 s");
+  assert_eq!(close, Some(1008));
+  sender.abort();
+  assert!(
+    server.rss_mb() < rss_before + 200.0,
+    "RSS {rss_before} -> {}",
+    server.rss_mb()
+  );
+  assert_neighbour_serves(&mut server).await;
+}

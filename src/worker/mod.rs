@@ -2,6 +2,7 @@
 //! current-thread tokio runtime. The front end talks to it only through the
 //! inbox channel; replies travel back on per-request channels.
 
+mod buffer_budget;
 mod module_loader;
 mod transpile;
 
@@ -296,7 +297,10 @@ impl Standby {
 }
 
 fn create_runtime(heap_limit_bytes: usize, loader: Rc<AppModuleLoader>) -> JsRuntime {
-  let params = v8::CreateParams::default().heap_limits(0, heap_limit_bytes);
+  // Backing stores get a budget as large as the heap's.
+  let params = v8::CreateParams::default()
+    .heap_limits(0, heap_limit_bytes)
+    .array_buffer_allocator(buffer_budget::allocator(heap_limit_bytes));
   JsRuntime::new(RuntimeOptions {
     module_loader: Some(loader),
     extensions: crate::ext::extensions(),

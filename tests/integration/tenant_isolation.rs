@@ -822,3 +822,42 @@ export default {
   );
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn array_buffer_memory_counts_toward_the_isolates_limit() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.file("big/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  apps.js(
+    "big/1.0.0",
+    r#"const held = [];
+export default {
+  fetch(req) {
+    const path = new URL(req.url).pathname;
+    if (path === "/huge") new Uint8Array(2 ** 31 - 1);
+    if (path === "/many") for (let i = 0; i < 16; i++) held.push(new Uint8Array(32 << 20).fill(1));
+    // Well inside the budget: fine.
+    return new Response(String(new Uint8Array(16 << 20).fill(7)[0]));
+  },
+};
+"#,
+  );
+  let mut server = Server::start_with(&apps, &[("WORKER_HEAP_MB", "64")]);
+  let rss_before = server.rss_mb();
+  assert_eq!(server.get("/big/small").await.body, "7");
+  // Past the budget the worker is stopped like one out of heap: 503, and
+  // the memory was never taken.
+  for path in ["/big/huge", "/big/many"] {
+    let reply = server.get(path).await;
+    assert_eq!(reply.status, 503, "{path}: {}", reply.body);
+    assert!(reply.error().contains("memory limit"), "{}", reply.body);
+    assert!(
+      server.rss_mb() < rss_before + 150.0,
+      "RSS {rss_before} -> {}",
+      server.rss_mb()
+    );
+  }
+  // The next request gets a fresh worker.
+  assert_eq!(server.get("/big/small").await.body, "7");
+  assert_neighbour_serves(&mut server).await;
+}

@@ -2,7 +2,7 @@
 //! CommonJS packages, hashing for `node:crypto`, and `node:fs` reads
 //! confined to the app folder.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Digest;
 
-use super::ops::{confine, Confined, WorkerContext};
+use super::ops::{app_relative, confine, Confined, WorkerContext};
 
 /// What `require()` needs from the worker's module loader: resolution with
 /// Node's CommonJS rules and the (transpiled) source of a file. Lives behind
@@ -112,13 +112,8 @@ fn fs_path(state: &OpState, path: &str) -> Result<PathBuf, JsErrorBox> {
     Some(url_path) => url_path,
     None => path,
   };
-  let relative = if Path::new(relative).is_absolute() {
-    match Path::new(relative).strip_prefix(root) {
-      Ok(rest) => rest.to_string_lossy().into_owned(),
-      Err(_) => return Err(fs_error("EACCES", "outside the app folder", path)),
-    }
-  } else {
-    relative.to_string()
+  let Some(relative) = app_relative(root, relative) else {
+    return Err(fs_error("EACCES", "outside the app folder", path));
   };
   match confine(root, &relative) {
     Confined::Inside(real) => Ok(real),

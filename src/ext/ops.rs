@@ -612,6 +612,46 @@ pub fn op_buntime_worker_done(state: &mut OpState) {
   state.borrow::<DoneSignal>().0.notify_one();
 }
 
+/// The app folder as app code sees it: `process.cwd()`, `import.meta.dir`,
+/// module URLs and stack traces say `/app/...`, so no app learns where the
+/// server keeps it (or where its neighbours are).
+pub const VIRTUAL_ROOT: &str = "/app";
+
+/// The real path of `path` as app code wrote it: under [`VIRTUAL_ROOT`], or
+/// (as the app's own real location, which older code may hold) under
+/// `root`; anything else is returned as is.
+pub fn real_path(root: &Path, path: &Path) -> PathBuf {
+  if path.starts_with(root) {
+    return path.to_path_buf();
+  }
+  match path.strip_prefix(VIRTUAL_ROOT) {
+    Ok(rest) => root.join(rest),
+    Err(_) => path.to_path_buf(),
+  }
+}
+
+/// `path` (real, inside `root`) as app code sees it.
+pub fn shown_path(root: &Path, path: &Path) -> PathBuf {
+  match path.strip_prefix(root) {
+    Ok(rest) => Path::new(VIRTUAL_ROOT).join(rest),
+    Err(_) => path.to_path_buf(),
+  }
+}
+
+/// A path app code gave for a file of its own, made relative to `root`:
+/// relative paths as they are, absolute ones only under the virtual or the
+/// real root (`None`: outside).
+pub fn app_relative(root: &Path, path: &str) -> Option<String> {
+  let given = Path::new(path);
+  if !given.is_absolute() {
+    return Some(path.to_string());
+  }
+  real_path(root, given)
+    .strip_prefix(root)
+    .ok()
+    .map(|rest| rest.to_string_lossy().into_owned())
+}
+
 /// Where an app-relative path leads.
 pub enum Confined {
   /// An existing path inside the root (canonical).
@@ -699,7 +739,12 @@ pub fn op_buntime_file_stat(
 ) -> FileStat {
   let root = root_for(state, base);
   let mime = content_type(path).to_str().unwrap_or_default().to_string();
-  let (kind, size) = match confine(&root, path) {
+  let confined = match app_relative(&root, path) {
+    Some(relative) if base == 0 => confine(&root, &relative),
+    Some(_) => confine(&root, path),
+    None => Confined::Outside,
+  };
+  let (kind, size) = match confined {
     Confined::Outside => ("forbidden", 0),
     Confined::Missing => ("missing", 0),
     Confined::Inside(real) => match std::fs::metadata(real) {
@@ -719,7 +764,12 @@ pub async fn op_buntime_file_read(
   #[string] path: String,
 ) -> Result<Vec<u8>, JsErrorBox> {
   let root = root_for(&state.borrow(), base);
-  match confine(&root, &path) {
+  let confined = match app_relative(&root, &path) {
+    Some(relative) if base == 0 => confine(&root, &relative),
+    Some(_) => confine(&root, &path),
+    None => Confined::Outside,
+  };
+  match confined {
     Confined::Outside => Err(JsErrorBox::type_error(format!(
       "{path} is outside the app folder"
     ))),

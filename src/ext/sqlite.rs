@@ -186,8 +186,9 @@ fn confine_db_path(root: &Path, given: &str) -> Result<PathBuf, JsErrorBox> {
   {
     return Err(outside());
   }
+  let real = super::ops::real_path(root, path);
   let relative = if path.is_absolute() {
-    path.strip_prefix(root).map_err(|_| outside())?
+    real.strip_prefix(root).map_err(|_| outside())?
   } else {
     path
   };

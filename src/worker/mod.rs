@@ -418,6 +418,23 @@ fn connection_host() -> ConnectionHost {
   }))
 }
 
+/// What a client may see of a worker's failure: the message and the stack
+/// frames in the app's own files, as `index.js:1:7` (the log keeps it all).
+fn public_message(message: &str) -> String {
+  const APP_URL: &str = "file:///app/";
+  message
+    .lines()
+    .map(|line| line.replace(APP_URL, ""))
+    .filter(|line| {
+      let internal = ["ext:", "node:", "file://"]
+        .iter()
+        .any(|p| line.contains(p));
+      !(line.trim_start().starts_with("at ") && internal)
+    })
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
 /// The status and message for requests a failed worker cannot answer.
 fn failure(control: &WorkerControl, message: &str) -> (u16, String) {
   if control.out_of_memory.load(Ordering::Acquire) {
@@ -449,7 +466,7 @@ async fn load_app(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), Stri
   let options = serde_json::json!({
     "env": spec.env,
     "staticEntry": static_entry,
-    "root": spec.app_root,
+    "root": crate::ext::ops::VIRTUAL_ROOT,
     "lowMemory": spec.low_memory,
   });
   // `init` removes the engine's globals before any app code runs and hands
@@ -492,8 +509,10 @@ async fn load_app_module(
   runtime: &mut JsRuntime,
   spec: &WorkerSpec,
 ) -> Result<v8::Global<v8::Object>, String> {
-  let entry_url = deno_core::url::Url::from_file_path(&spec.entry)
-    .map_err(|_| format!("bad entrypoint path {}", spec.entry.display()))?;
+  // Modules are named as the app sees its folder (`file:///app/...`).
+  let shown = crate::ext::ops::shown_path(&spec.app_root, &spec.entry);
+  let entry_url =
+    deno_core::url::Url::from_file_path(&shown).map_err(|_| "bad entrypoint path".to_string())?;
   let id = runtime
     .load_main_es_module(&entry_url)
     .await
@@ -521,6 +540,7 @@ async fn load_app_module(
 /// Answers every request the worker holds, in flight or still queued, with
 /// `message`: the worker cannot serve any of them.
 fn fail_pending(runtime: &mut JsRuntime, status: u16, message: &str) {
+  let message = &public_message(message);
   let state = runtime.op_state();
   let mut state = state.borrow_mut();
   let fail = |reply: tokio::sync::oneshot::Sender<Reply>| {

@@ -21,6 +21,7 @@ use regex::Regex;
 
 use super::transpile::{self, Jsx};
 use crate::ext::node_ops::ModuleHost;
+use crate::ext::ops::{real_path, shown_path, VIRTUAL_ROOT};
 
 /// Node built-ins an app may import (`node:x` or bare `x`), each served by
 /// the lazily loaded module of the same name in `src/ext/mod.rs`.
@@ -176,6 +177,14 @@ impl AppResolution {
   /// Resolves `specifier` imported (or required) by the file `referrer`.
   fn resolve(&self, specifier: &str, referrer: &Path, require: bool) -> Result<PathBuf, String> {
     let resolver = if require { &self.cjs } else { &self.esm };
+    // An absolute specifier is written as the app sees its folder (`/app/...`).
+    let real_specifier;
+    let specifier = if specifier.starts_with('/') {
+      real_specifier = real_path(&self.root, Path::new(specifier));
+      real_specifier.to_str().unwrap_or(specifier)
+    } else {
+      specifier
+    };
     let resolution = resolver
       .resolve_file(referrer, specifier)
       .map_err(|err| match err {
@@ -254,10 +263,10 @@ impl AppResolution {
     let Some(media_type) = transpile::media_type(ext) else {
       return Ok(source);
     };
-    let specifier = ModuleSpecifier::from_file_path(path).map_err(|_| "bad path".to_string())?;
-    let root_url = deno_core::url::Url::from_directory_path(&self.root)
-      .map(|u| u.to_string())
-      .unwrap_or_default();
+    // Named as the app sees it: source maps and errors carry no server path.
+    let specifier = ModuleSpecifier::from_file_path(shown_path(&self.root, path))
+      .map_err(|_| "bad path".to_string())?;
+    let root_url = format!("file://{VIRTUAL_ROOT}/");
     transpile::transpile(&specifier, source, media_type, &self.jsx)
       .map(|js| js.to_string())
       .map_err(|err| err.replace(root_url.as_str(), "./"))
@@ -497,7 +506,7 @@ impl AppModuleLoader {
     };
     let path = specifier.to_file_path().map_err(|_| outside())?;
     let path = app
-      .confine(&path, specifier.as_str())
+      .confine(&real_path(&app.root, &path), specifier.as_str())
       .map_err(JsErrorBox::type_error)?;
     let ext = extension(&path);
     let source = |code: String, module_type| {
@@ -526,7 +535,8 @@ impl AppModuleLoader {
     if app.is_commonjs(&path, &ext, &code) {
       let mut names = Vec::new();
       commonjs_export_names(app, &path, &code, 0, &mut names);
-      return source(commonjs_facade(&path, &names), ModuleType::JavaScript);
+      let shown = shown_path(&app.root, &path);
+      return source(commonjs_facade(&shown, &names), ModuleType::JavaScript);
     }
     let prelude = import_meta_prelude(&code);
     let code = if prelude.is_empty() {
@@ -565,12 +575,13 @@ impl ModuleLoader for AppModuleLoader {
     let referrer_path = ModuleSpecifier::parse(referrer)
       .ok()
       .and_then(|url| url.to_file_path().ok())
+      .map(|path| real_path(&app.root, &path))
       .unwrap_or_else(|| app.root.join("index.js"));
     let path = app
       .resolve(specifier, &referrer_path, false)
       .map_err(JsErrorBox::type_error)?;
-    ModuleSpecifier::from_file_path(&path)
-      .map_err(|_| JsErrorBox::type_error(format!("Cannot import {}", path.display())))
+    ModuleSpecifier::from_file_path(shown_path(&app.root, &path))
+      .map_err(|_| JsErrorBox::type_error(format!("Cannot import {}", app.display(&path))))
   }
 
   fn load(
@@ -591,18 +602,18 @@ impl ModuleHost for AppModuleLoader {
     let app = self.app();
     let parent = Path::new(parent);
     let parent = if parent.is_absolute() {
-      parent.to_path_buf()
+      real_path(&app.root, parent)
     } else {
       app.root.join("index.js")
     };
     app
       .resolve(specifier, &parent, true)
-      .map(|p| p.to_string_lossy().into_owned())
+      .map(|p| shown_path(&app.root, &p).to_string_lossy().into_owned())
   }
 
   fn require_source(&self, path: &str) -> Result<String, String> {
     let app = self.app();
-    let path = app.confine(Path::new(path), path)?;
+    let path = app.confine(&real_path(&app.root, Path::new(path)), path)?;
     let ext = extension(&path);
     if ext == "json" {
       return std::fs::read_to_string(&path)

@@ -47,10 +47,10 @@ export default {
   assert_eq!(json["triple"], 6);
   assert_eq!(json["data"], serde_json::json!({"answer": 42}));
   assert_eq!(json["pkg"], "paths-app");
-  let dir = std::fs::canonicalize(apps.path().join("paths/1.0.0")).unwrap();
-  assert_eq!(json["dir"], dir.to_str().unwrap());
+  // The app's folder as it sees it: no server path.
+  assert_eq!(json["dir"], "/app");
   assert_eq!(json["file"], "index.ts");
-  assert_eq!(json["path"], dir.join("index.ts").to_str().unwrap());
+  assert_eq!(json["path"], "/app/index.ts");
   assert_eq!(json["main"], false);
 }
 

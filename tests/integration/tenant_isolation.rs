@@ -861,3 +861,61 @@ export default {
   assert_eq!(server.get("/big/small").await.body, "7");
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn errors_and_paths_never_show_where_the_server_keeps_apps() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.file("paths/1.0.0/data.txt", "hello");
+  apps.js(
+    "paths/1.0.0",
+    r#"import fs from "node:fs";
+import path from "node:path";
+export default {
+  async fetch(req) {
+    if (new URL(req.url).pathname === "/throw") throw new Error("boom");
+    return Response.json({
+      cwd: process.cwd(),
+      dir: import.meta.dir,
+      url: import.meta.url,
+      fs: fs.readFileSync(path.join(process.cwd(), "data.txt"), "utf8"),
+      fsDir: fs.readFileSync(path.join(import.meta.dir, "data.txt"), "utf8"),
+      bunFile: await Bun.file(`${import.meta.dir}/data.txt`).text(),
+      relative: fs.readFileSync("data.txt", "utf8"),
+    });
+  },
+};
+"#,
+  );
+  apps.js("broken/1.0.0", "import './missing.js';\nexport default {};");
+  apps.js("throws/1.0.0", "null.x;\nexport default {};");
+  let mut server = Server::start(&apps);
+  let real = apps.path().canonicalize().unwrap();
+  let real = real.to_str().unwrap();
+  let seen = server.get("/paths").await;
+  assert_eq!(seen.status, 200, "{}", seen.body);
+  let seen = seen.json();
+  assert_eq!(seen["cwd"], "/app", "{seen}");
+  assert_eq!(seen["dir"], "/app", "{seen}");
+  assert_eq!(seen["url"], "file:///app/index.js", "{seen}");
+  for key in ["fs", "fsDir", "bunFile", "relative"] {
+    assert_eq!(seen[key], "hello", "{key}: {seen}");
+  }
+  for path in ["/paths/throw", "/broken", "/throws"] {
+    let reply = server.get(path).await;
+    assert_eq!(reply.status, 500, "{path}: {}", reply.body);
+    let error = reply.error();
+    assert!(!error.contains(real), "{path}: {error}");
+    assert!(!error.contains("file://"), "{path}: {error}");
+    assert!(
+      !error.contains("ext:") && !error.contains("node:"),
+      "{path}: {error}"
+    );
+  }
+  let thrown = server.get("/paths/throw").await.error();
+  assert!(thrown.starts_with("Error: boom"), "{thrown}");
+  assert!(thrown.contains("index.js:5:"), "{thrown}");
+  // The log keeps the whole story.
+  assert!(server.log().contains("boom"));
+  assert_neighbour_serves(&mut server).await;
+}

@@ -25,4 +25,5 @@ pub mod self_peer;
 pub mod server;
 pub mod settings;
 pub mod shutdown_signal;
+pub mod strict_framing;
 pub mod worker;

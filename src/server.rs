@@ -450,7 +450,10 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
           };
           let service = connection_service(app, state, remote, body_idle);
           let conn = builder
-            .serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(tcp), service)
+            .serve_connection_with_upgrades(
+              hyper_util::rt::TokioIo::new(crate::strict_framing::StrictFraming::new(tcp)),
+              service,
+            )
             .into_owned();
           if let Err(err) = watcher.watch(conn).await {
             tracing::debug!(%remote, "connection ended: {err}");
@@ -578,7 +581,10 @@ fn adopted_connection(
         .writev(matches!(writes, Writes::Vectored));
       let service = connection_service(app, state, remote, body_idle);
       let conn = builder
-        .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+        .serve_connection(
+          hyper_util::rt::TokioIo::new(crate::strict_framing::StrictFraming::new(tcp)),
+          service,
+        )
         .with_upgrades();
       let mut conn = std::pin::pin!(conn);
       let result = tokio::select! {

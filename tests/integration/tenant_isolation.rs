@@ -577,11 +577,10 @@ async fn ttl0_isolates_are_capped_and_stopped_at_their_timeout() {
       tokio::spawn(async move { client.get(url).send().await.map(|r| r.status().as_u16()) })
     })
     .collect();
-  // While they run: never more isolates (a thread each) than the app's
-  // cap, the rest wait, and the neighbour still has room.
-  let (mut peak, mut most_running, mut most_queued) = (0, 0, 0);
+  // While they run: never more isolates than the app's cap, the rest
+  // wait, and the neighbour still has room.
+  let (mut most_running, mut most_queued) = (0, 0);
   for _ in 0..8 {
-    peak = peak.max(server.threads());
     let metrics = server.get("/_/metrics").await.json();
     most_running = most_running.max(metrics["freshWorkers"].as_u64().unwrap());
     most_queued = most_queued.max(metrics["freshQueued"].as_u64().unwrap());
@@ -599,7 +598,9 @@ async fn ttl0_isolates_are_capped_and_stopped_at_their_timeout() {
   );
   assert!(most_running <= 4, "{most_running} running");
   assert!(most_queued >= 30, "{most_queued} queued");
-  assert!(peak <= before + 4 + 2, "threads {before} -> peak {peak}");
+  // (Threads are not a measure while the burst runs: a worker thread that
+  // adopted one of the client's keep-alive connections serves it until the
+  // client closes it, isolate or not.)
   // Timed-out isolates were stopped, not left holding their threads (a
   // thread that adopted a connection keeps it until the client closes it).
   drop(client);
@@ -670,7 +671,7 @@ async fn raw(addr: &str, request: &[u8]) -> String {
 }
 
 #[tokio::test]
-async fn connect_and_malformed_chunked_bodies_get_precise_errors() {
+async fn connect_bare_lf_and_malformed_chunked_bodies_get_precise_errors() {
   let apps = Apps::new();
   with_neighbour(&apps);
   apps.js(
@@ -687,6 +688,23 @@ async fn connect_and_malformed_chunked_bodies_get_precise_errors() {
     assert!(reply.starts_with("HTTP/1.1 405"), "{request:?}: {reply}");
     assert!(reply.contains("\"error\""), "{reply}");
   }
+  // Bare LF line ends, in the first request or after a good one.
+  for request in [
+    &b"GET /echo HTTP/1.1\nHost: x\n\n"[..],
+    b"GET /echo HTTP/1.1\r\nHost: x\nX-Smuggle: 1\r\n\r\n",
+  ] {
+    let reply = raw(&addr, request).await;
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    assert!(reply.contains("CRLF"), "{reply}");
+  }
+  let reply = raw(
+    &addr,
+    b"GET /neighbour HTTP/1.1\r\nHost: x\r\n\r\nGET /echo HTTP/1.1\nHost: x\n\n",
+  )
+  .await;
+  assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+  assert!(reply.contains("still here"), "{reply}");
+  assert!(reply.contains("HTTP/1.1 400"), "{reply}");
   // A chunk size beyond any length, read by the app: the client's fault.
   let reply = raw(
     &addr,

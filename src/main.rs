@@ -14,6 +14,7 @@ fn main() {
     tracing::debug!("open files limit: {limit}");
   }
   worker::init_v8(&settings.v8_flags);
+  worker::install_panic_guard();
   buntime_embedded::ext::net_policy::BLOCK_PRIVATE_FETCH.store(
     settings.block_private_fetch,
     std::sync::atomic::Ordering::Relaxed,

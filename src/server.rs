@@ -566,6 +566,7 @@ fn adopted_connection(
       let Ok(tcp) = tokio::net::TcpStream::from_std(tcp) else {
         return;
       };
+      let _known = crate::worker::AdoptedSocket::register(std::os::fd::AsRawFd::as_raw_fd(&tcp));
       let body_idle = Duration::from_secs(state.settings.body_read_timeout);
       let mut builder = hyper::server::conn::http1::Builder::new();
       // Served on a worker or proxy thread, or on the front end when no

@@ -89,6 +89,20 @@ fn burst(rate: u64) -> f64 {
   rate as f64 * 4.0
 }
 
+/// Fault injection for the tests of the worker panic guard: with
+/// `BUNTIME_FAULT_PANIC=<text>`, an app logging exactly `<text>` makes the
+/// log op panic. Unset (always, outside tests) it costs one load per log.
+pub fn fault_panic_text() -> Option<&'static str> {
+  static TEXT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+  TEXT
+    .get_or_init(|| {
+      std::env::var("BUNTIME_FAULT_PANIC")
+        .ok()
+        .filter(|t| !t.is_empty())
+    })
+    .as_deref()
+}
+
 /// What to do with one message.
 pub enum Admit {
   Write,

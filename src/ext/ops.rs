@@ -931,6 +931,9 @@ pub fn content_type(path: &str) -> HeaderValue {
 
 #[op2(fast)]
 pub fn op_buntime_log(state: &mut OpState, #[string] message: &str, is_err: bool) {
+  if super::app_log::fault_panic_text() == Some(message.trim_end()) {
+    panic!("fault injection: the app logged the panic text");
+  }
   if !state.has::<Arc<LogBudget>>() {
     let budget = budget_for(&state.borrow::<WorkerContext>().app_key);
     state.put(budget);

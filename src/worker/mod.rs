@@ -67,6 +67,8 @@ pub struct WorkerControl {
   /// Ends the event loop of a stopped worker that is idle (awaiting a
   /// timer): V8's termination only reaches JavaScript that runs.
   stopped: tokio::sync::Notify,
+  /// Its thread panicked and is parked for good (see [`install_panic_guard`]).
+  panicked: AtomicBool,
 }
 
 impl WorkerControl {
@@ -125,12 +127,15 @@ pub struct WorkerHandle {
 impl WorkerHandle {
   /// Queues a message; gives it back if the worker has already stopped.
   pub fn send(&self, message: WorkerMessage) -> Result<(), WorkerMessage> {
+    if self.control.panicked.load(Ordering::Acquire) {
+      return Err(message);
+    }
     self.inbox.send(message).map_err(|err| err.0)
   }
 
   /// The worker thread has ended (app failed to load, crashed, or retired).
   pub fn is_closed(&self) -> bool {
-    self.inbox.is_closed()
+    self.inbox.is_closed() || self.control.panicked.load(Ordering::Acquire)
   }
 }
 
@@ -138,6 +143,69 @@ thread_local! {
   /// On a worker thread: how many tasks (adopted connections, relayed
   /// sockets) keep the thread running after its isolate is gone.
   static THREAD_HOLDS: RefCell<Option<Arc<AtomicUsize>>> = const { RefCell::new(None) };
+  /// On a worker thread: its worker, for the panic guard.
+  static THREAD_CONTROL: RefCell<Option<Arc<WorkerControl>>> = const { RefCell::new(None) };
+  /// Client sockets this thread serves (adopted connections), so the panic
+  /// guard can close them rather than leave their clients hanging.
+  static THREAD_SOCKETS: RefCell<Vec<i32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An adopted client socket, known to the panic guard while it is served.
+pub struct AdoptedSocket(i32);
+
+impl AdoptedSocket {
+  pub fn register(fd: i32) -> Self {
+    THREAD_SOCKETS.with(|s| s.borrow_mut().push(fd));
+    Self(fd)
+  }
+}
+
+impl Drop for AdoptedSocket {
+  fn drop(&mut self) {
+    THREAD_SOCKETS.with(|s| s.borrow_mut().retain(|fd| *fd != self.0));
+  }
+}
+
+/// Worker threads that panicked (each parked, its worker stopped).
+static PANICKED: AtomicU64 = AtomicU64::new(0);
+
+pub fn panicked_workers() -> u64 {
+  PANICKED.load(Ordering::Relaxed)
+}
+
+/// A panic on a worker thread must not take the process down: inside an
+/// op it is in an `extern "C"` frame V8 called, where Rust aborts rather
+/// than unwind. The hook runs before that: it reports the panic, marks the
+/// worker stopped (requests go to a fresh one; its own time out) and parks
+/// the thread for good, so the abort never comes. The thread and its
+/// isolate are leaked: a bug's cost, paid once per panic.
+pub fn install_panic_guard() {
+  let default = std::panic::take_hook();
+  std::panic::set_hook(Box::new(move |info| {
+    let control = THREAD_CONTROL.with(|c| c.try_borrow().ok().and_then(|c| c.clone()));
+    let Some(control) = control else {
+      return default(info);
+    };
+    PANICKED.fetch_add(1, Ordering::Relaxed);
+    FAILED.fetch_add(1, Ordering::Relaxed);
+    tracing::error!("a worker thread panicked ({info}): its worker is stopped, the server goes on");
+    control.panicked.store(true, Ordering::Release);
+    control.terminate();
+    // The connections this thread serves can never be answered now: end
+    // them, so their clients see a closed connection instead of waiting.
+    THREAD_SOCKETS.with(|sockets| {
+      if let Ok(sockets) = sockets.try_borrow() {
+        for fd in sockets.iter() {
+          // SAFETY: shutdown on a descriptor this thread's runtime owns
+          // (and never uses again): no memory is touched.
+          unsafe { libc::shutdown(*fd, libc::SHUT_RDWR) };
+        }
+      }
+    });
+    loop {
+      std::thread::park();
+    }
+  }));
 }
 
 /// Keeps the current worker thread (if this is one) running until dropped:
@@ -228,6 +296,7 @@ impl Standby {
             crate::coarse_timer::enable_on_this_thread();
             let holds = Arc::new(AtomicUsize::new(0));
             THREAD_HOLDS.with(|h| *h.borrow_mut() = Some(holds.clone()));
+            THREAD_CONTROL.with(|c| *c.borrow_mut() = Some(thread_control.clone()));
             // The isolate runs as a task of this runtime rather than as the
             // `block_on` future: tokio polls the driver (an extra epoll_wait)
             // whenever that future is woken while tasks run, which would be

@@ -937,3 +937,41 @@ export default {
   assert!(server.log().contains("boom"));
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn a_panic_inside_an_op_stops_that_worker_and_never_the_process() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  apps.file(
+    "crash/1.0.0/worker.config.json",
+    r#"{ "ttl": 60, "timeout": 1 }"#,
+  );
+  apps.js(
+    "crash/1.0.0",
+    r#"export default {
+  fetch(req) {
+    if (new URL(req.url).pathname === "/boom") console.log("PANIC-NOW");
+    return new Response("alive");
+  },
+};
+"#,
+  );
+  let mut server = Server::start_with(&apps, &[("BUNTIME_FAULT_PANIC", "PANIC-NOW")]);
+  assert_eq!(server.get("/crash").await.body, "alive");
+  // Its answer can only be a timeout or, on a connection the worker's own
+  // thread was serving, the connection closed; never a hang.
+  let boom = reqwest::Client::new()
+    .get(server.url("/crash/boom"))
+    .timeout(std::time::Duration::from_secs(20))
+    .send()
+    .await;
+  match boom {
+    Ok(reply) => assert_eq!(reply.status(), 504),
+    Err(err) => assert!(!err.is_timeout(), "the client was left hanging: {err}"),
+  }
+  assert!(server.is_running(), "the process died: {}", server.log());
+  assert!(server.log().contains("panicked"), "{}", server.log());
+  // The app gets a fresh worker; everyone else never noticed.
+  assert_eq!(server.get("/crash").await.body, "alive");
+  assert_neighbour_serves(&mut server).await;
+}

@@ -13,6 +13,19 @@ fn with_neighbour(apps: &Apps) -> &Apps {
   )
 }
 
+/// The server's thread count once it is at most `at_most`, or after 5 s.
+async fn threads_settle(server: &Server, at_most: usize) -> usize {
+  let mut threads = server.threads();
+  for _ in 0..50 {
+    if threads <= at_most {
+      break;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    threads = server.threads();
+  }
+  threads
+}
+
 async fn assert_neighbour_serves(server: &mut Server) {
   assert!(server.is_running(), "server died: {}", server.log());
   let reply = server.get("/neighbour").await;
@@ -352,14 +365,7 @@ export default {
     );
   }
   // Each stopped worker's thread ends; none keeps spinning.
-  let mut threads = server.threads();
-  for _ in 0..50 {
-    if threads <= before + 1 {
-      break;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    threads = server.threads();
-  }
+  let threads = threads_settle(&server, before + 1).await;
   assert!(threads <= before + 1, "threads {before} -> {threads}");
   assert_neighbour_serves(&mut server).await;
 }
@@ -604,14 +610,7 @@ async fn ttl0_isolates_are_capped_and_stopped_at_their_timeout() {
   // Timed-out isolates were stopped, not left holding their threads (a
   // thread that adopted a connection keeps it until the client closes it).
   drop(client);
-  let mut threads = server.threads();
-  for _ in 0..50 {
-    if threads <= before + 1 {
-      break;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    threads = server.threads();
-  }
+  let threads = threads_settle(&server, before + 1).await;
   let names: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", server.pid()))
     .unwrap()
     .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())

@@ -2,7 +2,7 @@
 // themselves). Loaded while the startup snapshot is made, so an isolate
 // starts with all of them in its heap.
 import { core, internals } from "ext:core/mod.js";
-import { op_buntime_log } from "ext:core/ops";
+import { op_bun_decompress_limit, op_buntime_log } from "ext:core/ops";
 
 const load = (specifier) => core.loadExtScript(specifier);
 
@@ -46,6 +46,60 @@ const request = load("ext:deno_fetch/23_request.js");
 const response = load("ext:deno_fetch/23_response.js");
 const fetch = load("ext:deno_fetch/26_fetch.js");
 
+// Deno's DecompressionStream inflates each written chunk whole in one op:
+// a 1 MB chunk of a gzip bomb is a gigabyte at once. This one feeds it
+// 16 KB slices (at most ~16 MB out each) and errors once the output passes
+// the server's limit (MAX_DECOMPRESSED_MB).
+const INFLATE_SLICE = 16 * 1024;
+
+function bytesOf(chunk) {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer || chunk instanceof SharedArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError("DecompressionStream accepts only BufferSource chunks");
+}
+
+class DecompressionStream {
+  #readable;
+  #writable;
+
+  constructor(format) {
+    const inner = new compression.DecompressionStream(format);
+    const limit = op_bun_decompress_limit();
+    const writer = inner.writable.getWriter();
+    let total = 0;
+    this.#writable = new streams.WritableStream({
+      async write(chunk) {
+        const bytes = bytesOf(chunk);
+        for (let at = 0; at < bytes.length; at += INFLATE_SLICE) {
+          await writer.write(bytes.subarray(at, at + INFLATE_SLICE));
+        }
+      },
+      close: () => writer.close(),
+      abort: (reason) => writer.abort(reason),
+    });
+    this.#readable = inner.readable.pipeThrough(
+      new streams.TransformStream({
+        transform(chunk, controller) {
+          total += chunk.byteLength;
+          if (total > limit) {
+            throw new RangeError(`decompressed data is larger than the server's limit (${Math.floor(limit / 1048576)} MB)`);
+          }
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  }
+
+  get readable() {
+    return this.#readable;
+  }
+
+  get writable() {
+    return this.#writable;
+  }
+}
+
 // crypto's singleton is a cppgc object that cannot exist while the snapshot
 // is made: resolve it on first use.
 let cryptoModule;
@@ -62,7 +116,7 @@ Object.defineProperties(globalThis, {
   CompressionStream: value(compression.CompressionStream),
   CountQueuingStrategy: value(streams.CountQueuingStrategy),
   CustomEvent: value(event.CustomEvent),
-  DecompressionStream: value(compression.DecompressionStream),
+  DecompressionStream: value(DecompressionStream),
   DOMException: value(DOMException),
   ErrorEvent: value(event.ErrorEvent),
   Event: value(event.Event),

@@ -239,6 +239,13 @@ pub fn op_bun_compress(
 pub static MAX_DECOMPRESSED_BYTES: std::sync::atomic::AtomicU64 =
   std::sync::atomic::AtomicU64::new(100 << 20);
 
+/// The decompression limit, for `DecompressionStream` in JS.
+#[op2(fast)]
+#[number]
+pub fn op_bun_decompress_limit() -> u64 {
+  MAX_DECOMPRESSED_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 #[op2]
 #[buffer]
 pub fn op_bun_decompress(

@@ -73,6 +73,7 @@ deno_core::extension!(
     bun_ops::op_bun_digest,
     bun_ops::op_bun_compress,
     bun_ops::op_bun_decompress,
+    bun_ops::op_bun_decompress_limit,
     bun_ops::op_bun_password_hash,
     bun_ops::op_bun_password_hash_sync,
     bun_ops::op_bun_password_verify,

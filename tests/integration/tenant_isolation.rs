@@ -385,6 +385,15 @@ async fn decompression_bombs_and_huge_password_costs_are_refused() {
     // 64 MB of zeros gzip to ~64 KB; the limit here is 8 MB.
     const bomb = new Uint8Array(await req.arrayBuffer());
     await attempt("gunzip", () => Bun.gunzipSync(bomb));
+    // The same bomb through the web API, as one 64 KB chunk.
+    try {
+      const inflated = new Blob([bomb]).stream().pipeThrough(new DecompressionStream("gzip"));
+      out.stream = (await new Response(inflated).arrayBuffer()).byteLength;
+    } catch (err) {
+      out.stream = err.message.includes("limit") ? "limited" : err.message;
+    }
+    const small = new Blob([Bun.gzipSync(new TextEncoder().encode("hello"))]).stream();
+    out.smallStream = await new Response(small.pipeThrough(new DecompressionStream("gzip"))).text();
     await attempt("small", () => Bun.gunzipSync(Bun.gzipSync(new Uint8Array(1000))));
     await attempt("bcrypt", () => Bun.password.hash("pw", { algorithm: "bcrypt", cost: 31 }));
     await attempt("argon2", () => Bun.password.hash("pw", { algorithm: "argon2id", memoryCost: 4 * 1024 * 1024 }));
@@ -407,6 +416,8 @@ async fn decompression_bombs_and_huge_password_costs_are_refused() {
   let out = reply.json();
   assert_eq!(out["gunzip"], "RangeError", "{out}");
   assert_eq!(out["small"], "ran", "{out}");
+  assert_eq!(out["stream"], "limited", "{out}");
+  assert_eq!(out["smallStream"], "hello", "{out}");
   for name in ["bcrypt", "argon2", "verifyArgon2", "verifyBcrypt"] {
     assert_eq!(out[name], "RangeError", "{name}: {out}");
   }

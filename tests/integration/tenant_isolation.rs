@@ -985,3 +985,39 @@ async fn a_panic_inside_an_op_stops_that_worker_and_never_the_process() {
   assert_eq!(server.get("/crash").await.body, "alive");
   assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn the_admin_token_check_is_strict_about_its_header() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  let mut server = Server::start_with(&apps, &[("ADMIN_TOKEN", "tok-secret-123")]);
+  let client = reqwest::Client::new();
+  let metrics = server.url("/_/metrics");
+  let status = |request: reqwest::RequestBuilder| async move {
+    request.send().await.unwrap().status().as_u16()
+  };
+  // The scheme in any case (RFC 9110 §11.1).
+  for scheme in ["Bearer", "bearer", "BEARER"] {
+    let request = client
+      .get(&metrics)
+      .header("authorization", format!("{scheme} tok-secret-123"));
+    assert_eq!(status(request).await, 200, "{scheme}");
+  }
+  for wrong in [
+    "Bearer tok-secret-12",
+    "Bearer tok-secret-1234",
+    "Bearer x",
+    "Basic tok-secret-123",
+    "",
+  ] {
+    let request = client.get(&metrics).header("authorization", wrong);
+    assert_eq!(status(request).await, 401, "{wrong:?}");
+  }
+  // Two credentials: which one would a proxy in front have checked?
+  let request = client
+    .get(&metrics)
+    .header("authorization", "Bearer wrong")
+    .header("authorization", "Bearer tok-secret-123");
+  assert_eq!(status(request).await, 400);
+  assert_neighbour_serves(&mut server).await;
+}

@@ -1062,7 +1062,16 @@ async fn answer(state: &AppState, target: Arc<Target>, waiting: Waiting) -> Resp
     started,
   } = waiting;
   let fresh = matches!(dispatched, Dispatched::Fresh(..));
-  let response = match wait_for_reply(exchange.reply, &exchange.deadline).await {
+  let mut received = wait_for_reply(exchange.reply, &exchange.deadline).await;
+  // An answer from a worker stopped meanwhile (the app's reply to a query
+  // the stop interrupted, on an adopted connection) comes after the
+  // deadline: the client gets the timeout it would have had anywhere else.
+  if matches!(received, Ok(Ok(Reply::Response(_) | Reply::Upgrade(_))))
+    && dispatched.control().is_stopped()
+  {
+    received = Err(());
+  }
+  let response = match received {
     Err(_) => {
       match &dispatched {
         // Its own isolate, serving nothing else: stopped at once, so a
@@ -1271,10 +1280,10 @@ async fn wait_for_reply(
     Box::pin(wait_with_tokio_timer(reply_rx, deadline)).await?
   };
   // A worker stuck past the deadline on this very thread (a connection it
-  // adopted) answers only once it is stopped, if at all: whatever it says
-  // then (a failure, or the app's reply to an interrupted query), the
-  // client's answer is the timeout it would have had anywhere else.
-  if deadline.get().is_some_and(|at| Instant::now() >= at) {
+  // adopted) fails its requests once it is stopped: that is still a
+  // timeout. (Its other late answers are caught in `answer`.)
+  let failed = matches!(received, Ok(Reply::Failed { .. }));
+  if failed && deadline.get().is_some_and(|at| Instant::now() >= at) {
     return Err(());
   }
   Ok(received)

@@ -22,7 +22,7 @@ const MAX_HEAD: usize = 1 << 20;
 
 #[derive(Debug, PartialEq)]
 enum State {
-  /// In a request head; `head` holds it so far.
+  /// In a request head.
   Head,
   /// `n` body bytes to skip.
   Fixed(u64),
@@ -54,16 +54,100 @@ pub enum Verdict {
 
 pub struct Scanner {
   state: State,
-  head: Vec<u8>,
+  /// A head line split across reads, so far.
+  line: Vec<u8>,
+  /// What the head read so far says about its body.
+  head: HeadInfo,
   prev: u8,
   first: bool,
+}
+
+#[derive(Default)]
+struct HeadInfo {
+  started: bool,
+  length: u64,
+  chunked: bool,
+  unchecked: bool,
+}
+
+impl HeadInfo {
+  /// One line of a head (CRLF removed); true when it ends the head.
+  fn line(&mut self, line: &[u8]) -> bool {
+    if line.is_empty() {
+      // Empty lines before a request line are allowed (RFC 9112 §2.2).
+      return self.started;
+    }
+    if !self.started {
+      self.started = true;
+      self.unchecked |= line.starts_with(b"CONNECT ");
+      return false;
+    }
+    // Only three names matter; their lengths sort most lines out at once.
+    let name_is = |name: &[u8]| {
+      line.len() > name.len()
+        && line[name.len()] == b':'
+        && line[..name.len()].eq_ignore_ascii_case(name)
+    };
+    match memchr::memchr(b':', line) {
+      Some(14) if name_is(b"content-length") => match parse_length(value_of(&line[15..])) {
+        Some(n) => self.length = n,
+        // hyper refuses it; nothing more to check here.
+        None => self.unchecked = true,
+      },
+      Some(17) if name_is(b"transfer-encoding") => {
+        let value = value_of(&line[18..]);
+        self.chunked =
+          value.len() >= 7 && value[value.len() - 7..].eq_ignore_ascii_case(b"chunked");
+      }
+      Some(7) if name_is(b"upgrade") => self.unchecked = true,
+      _ => {}
+    }
+    false
+  }
+
+  /// The body framing the complete head announces.
+  fn body(&self) -> State {
+    if self.unchecked {
+      State::Passthrough
+    } else if self.chunked {
+      State::ChunkSize {
+        digits: 0,
+        size: 0,
+        ext: false,
+      }
+    } else if self.length > 0 {
+      State::Fixed(self.length)
+    } else {
+      State::Head
+    }
+  }
+}
+
+fn value_of(raw: &[u8]) -> &[u8] {
+  let start = raw
+    .iter()
+    .position(|b| !b.is_ascii_whitespace())
+    .unwrap_or(raw.len());
+  let end = raw
+    .iter()
+    .rposition(|b| !b.is_ascii_whitespace())
+    .map_or(start, |e| e + 1);
+  &raw[start..end.max(start)]
+}
+
+fn parse_length(value: &[u8]) -> Option<u64> {
+  if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
+    return None;
+  }
+  Some(value.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
 impl Default for Scanner {
   fn default() -> Self {
     Self {
       state: State::Head,
-      head: Vec::new(),
+      line: Vec::new(),
+      head: HeadInfo::default(),
       prev: 0,
       first: true,
     }
@@ -82,6 +166,41 @@ impl Scanner {
     while !data.is_empty() {
       match &mut self.state {
         State::Passthrough => return Verdict::Fine,
+        // Line by line: a head is a few short lines, read once each.
+        State::Head => {
+          let Some(end) = memchr::memchr(b'\n', data) else {
+            if self.line.len() + data.len() > MAX_HEAD {
+              // hyper answers 431 for a head this long.
+              self.state = State::Passthrough;
+              return Verdict::Fine;
+            }
+            self.line.extend_from_slice(data);
+            self.prev = data[data.len() - 1];
+            return Verdict::Fine;
+          };
+          let before = if end > 0 { data[end - 1] } else { self.prev };
+          if before != b'\r' {
+            return Verdict::BareLf(all.len() - data.len() + end);
+          }
+          let ended = if self.line.is_empty() {
+            self.head.line(&data[..end.saturating_sub(1)])
+          } else {
+            // The rare line split across reads.
+            let mut line = std::mem::take(&mut self.line);
+            line.extend_from_slice(&data[..end]);
+            line.pop();
+            let ended = self.head.line(&line);
+            line.clear();
+            self.line = line;
+            ended
+          };
+          if ended {
+            self.state = self.head.body();
+            self.head = HeadInfo::default();
+          }
+          self.prev = b'\n';
+          data = &data[end + 1..];
+        }
         State::Fixed(n) => {
           let take = (*n).min(data.len() as u64) as usize;
           *n -= take as u64;
@@ -116,18 +235,6 @@ impl Scanner {
   /// One byte of a line-oriented part.
   fn step(&mut self, byte: u8) {
     match &mut self.state {
-      State::Head => {
-        if self.head.len() < MAX_HEAD {
-          self.head.push(byte);
-        }
-        // Empty lines before a request line are allowed (RFC 9112 §2.2).
-        if self.head == b"\r\n" {
-          self.head.clear();
-        } else if self.head.ends_with(b"\r\n\r\n") {
-          self.state = body_after(&self.head);
-          self.head.clear();
-        }
-      }
       State::ChunkSize { digits, size, ext } => match byte {
         b'\n' => {
           self.state = if *size == 0 {
@@ -158,47 +265,6 @@ impl Scanner {
         _ => *line_empty = false,
       },
       _ => {}
-    }
-  }
-}
-
-/// The body framing a complete head announces.
-fn body_after(head: &[u8]) -> State {
-  let text = String::from_utf8_lossy(head);
-  let mut lines = text.split("\r\n");
-  let request_line = lines.next().unwrap_or("");
-  if request_line.starts_with("CONNECT ") {
-    return State::Passthrough;
-  }
-  let mut length: Option<u64> = None;
-  let mut chunked = false;
-  for line in lines {
-    let Some((name, value)) = line.split_once(':') else {
-      continue;
-    };
-    let (name, value) = (name.trim(), value.trim());
-    if name.eq_ignore_ascii_case("upgrade") {
-      return State::Passthrough;
-    } else if name.eq_ignore_ascii_case("transfer-encoding") {
-      chunked = value.to_ascii_lowercase().ends_with("chunked");
-    } else if name.eq_ignore_ascii_case("content-length") {
-      match value.parse() {
-        Ok(n) => length = Some(n),
-        // hyper refuses it; nothing more to check here.
-        Err(_) => return State::Passthrough,
-      }
-    }
-  }
-  if chunked {
-    State::ChunkSize {
-      digits: 0,
-      size: 0,
-      ext: false,
-    }
-  } else {
-    match length {
-      Some(n) if n > 0 => State::Fixed(n),
-      _ => State::Head,
     }
   }
 }

@@ -47,7 +47,11 @@ impl StopFlag {
 /// The worker's inbox. Borrowed only while polled, never across an await,
 /// so the worker can close and drain it while the serve loop waits on it.
 #[derive(Clone)]
-pub struct Inbox(pub Rc<RefCell<mpsc::UnboundedReceiver<WorkerMessage>>>);
+pub struct Inbox(
+  pub Rc<RefCell<mpsc::UnboundedReceiver<WorkerMessage>>>,
+  /// The worker's stop flag, read with every batch.
+  pub StopFlag,
+);
 
 /// Starts serving a client connection on this worker's thread.
 #[derive(Clone)]
@@ -230,12 +234,12 @@ pub async fn op_buntime_next_message(
   state: Rc<RefCell<OpState>>,
 ) -> Result<Vec<IncomingMessage>, JsErrorBox> {
   let inbox = state.borrow().borrow::<Inbox>().clone();
-  let stop = state.borrow().try_borrow::<StopFlag>().cloned();
+  let stopped = inbox.1.is_set();
   let mut batch = Vec::new();
   // A stopped worker takes nothing more: what is queued is failed when
   // its thread ends (V8's termination may be spent by then, on the native
   // call it interrupted).
-  if stop.is_some_and(|stop| stop.is_set()) {
+  if stopped {
     inbox.0.borrow_mut().close();
     batch.push(IncomingMessage::bare(2));
     return Ok(batch);

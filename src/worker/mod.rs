@@ -77,6 +77,11 @@ impl WorkerControl {
     self.ticks.load(Ordering::Acquire)
   }
 
+  /// Whether the server has stopped this worker (`terminate`).
+  pub fn is_stopped(&self) -> bool {
+    self.stop.is_set()
+  }
+
   pub fn open_sockets(&self) -> usize {
     self.sockets.0.load(Ordering::Acquire)
   }
@@ -424,7 +429,7 @@ async fn run(
       app_root: spec.app_root.clone(),
       static_root,
     });
-    state.put(Inbox(Rc::new(RefCell::new(inbox))));
+    state.put(Inbox(Rc::new(RefCell::new(inbox)), control.stop.clone()));
     state.put(InFlight::default());
     state.put(done.clone());
     state.put(crate::ext::permissions::app_permissions());

@@ -266,9 +266,21 @@ def main():
         for name, value, ok in verdicts:
             head.append(f"| {name} | {value} | {'yes' if ok else 'no' if ok is not None else '–'} |")
         head.append("")
-    with open(os.path.join(BENCH, "RESULTS.md"), "w") as f:
-        f.write("\n".join(head + body).rstrip() + "\n")
+    # The hand-kept history of A/B measurements of single changes survives
+    # a regeneration.
+    results = os.path.join(BENCH, "RESULTS.md")
+    kept = ""
+    if os.path.exists(results):
+        previous = open(results).read()
+        at = previous.find(HISTORY)
+        if at >= 0:
+            kept = "\n" + previous[at:].rstrip() + "\n"
+    with open(results, "w") as f:
+        f.write("\n".join(head + body).rstrip() + "\n" + kept)
     print(os.path.join(BENCH, "RESULTS.md"))
+
+
+HISTORY = "## Change measurements (interleaved A/B, kept by hand)"
 
 
 if __name__ == "__main__":

@@ -958,3 +958,42 @@ pub fn op_buntime_log(state: &mut OpState, #[string] message: &str, is_err: bool
     tracing::info!(target: "app", app = %app, "{message}");
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn virtual_and_real_paths_map_both_ways() {
+    let root = Path::new("/srv/apps/shop/1.0.0");
+    assert_eq!(
+      shown_path(root, &root.join("src/a.js")),
+      Path::new("/app/src/a.js")
+    );
+    assert_eq!(
+      real_path(root, Path::new("/app/src/a.js")),
+      root.join("src/a.js")
+    );
+    assert_eq!(real_path(root, &root.join("b.js")), root.join("b.js"));
+    assert_eq!(
+      app_relative(root, "/app/data.txt").as_deref(),
+      Some("data.txt")
+    );
+    assert_eq!(app_relative(root, "data.txt").as_deref(), Some("data.txt"));
+    assert_eq!(app_relative(root, "/etc/passwd"), None);
+    // A server that keeps its apps under /app itself (a container).
+    let root = Path::new("/app/apps/shop/1.0.0");
+    assert_eq!(
+      real_path(root, Path::new("/app/index.js")),
+      root.join("index.js")
+    );
+    assert_eq!(
+      real_path(root, &root.join("index.js")),
+      root.join("index.js")
+    );
+    assert_eq!(
+      shown_path(root, &root.join("index.js")),
+      Path::new("/app/index.js")
+    );
+  }
+}

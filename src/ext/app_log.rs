@@ -9,6 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
+use deno_core::{op2, OpState};
+
+use super::ops::WorkerContext;
+
 /// Bytes per second each app may log (set once at start-up; 0 = no limit).
 pub static LOG_BYTES_PER_SEC: AtomicU64 = AtomicU64::new(256 * 1024);
 
@@ -164,6 +168,33 @@ pub fn one_line(message: &str) -> String {
     }
   }
   out
+}
+
+/// `console.*` and `process.stdout`/`stderr` of an app.
+#[op2(fast)]
+pub fn op_buntime_log(state: &mut OpState, #[string] message: &str, is_err: bool) {
+  if super::app_log::fault_panic_text() == Some(message.trim_end()) {
+    panic!("fault injection: the app logged the panic text");
+  }
+  if !state.has::<Arc<LogBudget>>() {
+    let budget = budget_for(&state.borrow::<WorkerContext>().app_key);
+    state.put(budget);
+  }
+  let app = &state.borrow::<WorkerContext>().app_key;
+  match state.borrow::<Arc<LogBudget>>().admit(message.len()) {
+    Admit::Write => {}
+    Admit::Drop => return,
+    Admit::DropAndNotice(dropped) => {
+      tracing::warn!(target: "app", app = %app, "{dropped} log messages dropped: over the app's log rate (APP_LOG_KB_PER_SEC)");
+      return;
+    }
+  }
+  let message = one_line(message);
+  if is_err {
+    tracing::warn!(target: "app", app = %app, "{message}");
+  } else {
+    tracing::info!(target: "app", app = %app, "{message}");
+  }
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 //! ops in the same order. Keep it free of `crate::` paths.
 
 pub mod app_log;
+pub mod app_paths;
 pub mod bun_ops;
+pub mod file_ops;
 pub mod net_policy;
 pub mod node_ops;
 pub mod ops;
@@ -44,10 +46,10 @@ deno_core::extension!(
     ops::op_buntime_resp_end,
     ops::op_buntime_respond_error,
     ops::op_buntime_worker_done,
-    ops::op_buntime_file_read,
-    ops::op_buntime_file_stat,
-    ops::op_buntime_respond_file,
-    ops::op_buntime_log,
+    file_ops::op_buntime_file_read,
+    file_ops::op_buntime_file_stat,
+    file_ops::op_buntime_respond_file,
+    app_log::op_buntime_log,
     ops::op_buntime_set_timeout,
     socket_ops::op_buntime_ws_upgrade,
     socket_ops::op_buntime_ws_events,

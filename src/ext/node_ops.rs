@@ -12,7 +12,8 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Digest;
 
-use super::ops::{app_relative, confine, Confined, WorkerContext};
+use super::app_paths::{app_relative, confine, Confined};
+use super::ops::WorkerContext;
 
 /// What `require()` needs from the worker's module loader: resolution with
 /// Node's CommonJS rules and the (transpiled) source of a file. Lives behind

@@ -186,7 +186,7 @@ fn confine_db_path(root: &Path, given: &str) -> Result<PathBuf, JsErrorBox> {
   {
     return Err(outside());
   }
-  let real = super::ops::real_path(root, path);
+  let real = super::app_paths::real_path(root, path);
   let relative = if path.is_absolute() {
     real.strip_prefix(root).map_err(|_| outside())?
   } else {

@@ -540,7 +540,7 @@ async fn load_app(runtime: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), Stri
   let options = serde_json::json!({
     "env": spec.env,
     "staticEntry": static_entry,
-    "root": crate::ext::ops::VIRTUAL_ROOT,
+    "root": crate::ext::app_paths::VIRTUAL_ROOT,
     "lowMemory": spec.low_memory,
   });
   // `init` removes the engine's globals before any app code runs and hands
@@ -584,7 +584,7 @@ async fn load_app_module(
   spec: &WorkerSpec,
 ) -> Result<v8::Global<v8::Object>, String> {
   // Modules are named as the app sees its folder (`file:///app/...`).
-  let shown = crate::ext::ops::shown_path(&spec.app_root, &spec.entry);
+  let shown = crate::ext::app_paths::shown_path(&spec.app_root, &spec.entry);
   let entry_url =
     deno_core::url::Url::from_file_path(&shown).map_err(|_| "bad entrypoint path".to_string())?;
   let id = runtime

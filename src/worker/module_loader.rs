@@ -20,8 +20,8 @@ use oxc_resolver::{ResolveOptions, Resolver, TsconfigDiscovery, TsconfigOptions}
 use regex::Regex;
 
 use super::transpile::{self, Jsx};
+use crate::ext::app_paths::{real_path, shown_path, VIRTUAL_ROOT};
 use crate::ext::node_ops::ModuleHost;
-use crate::ext::ops::{real_path, shown_path, VIRTUAL_ROOT};
 
 /// Node built-ins an app may import (`node:x` or bare `x`), each served by
 /// the lazily loaded module of the same name in `src/ext/mod.rs`.

@@ -13,10 +13,10 @@ fn with_neighbour(apps: &Apps) -> &Apps {
   )
 }
 
-/// The server's thread count once it is at most `at_most`, or after 5 s.
+/// The server's thread count once it is at most `at_most`, or after 10 s.
 async fn threads_settle(server: &Server, at_most: usize) -> usize {
   let mut threads = server.threads();
-  for _ in 0..50 {
+  for _ in 0..100 {
     if threads <= at_most {
       break;
     }
@@ -614,7 +614,9 @@ async fn ttl0_isolates_are_capped_and_stopped_at_their_timeout() {
     "{statuses:?}"
   );
   assert!(most_running <= 4, "{most_running} running");
-  assert!(most_queued >= 30, "{most_queued} queued");
+  // (Uncapped, nothing would queue; how many are seen waiting depends on
+  // how fast the 40 arrive on a loaded machine.)
+  assert!(most_queued >= 10, "{most_queued} queued");
   // (Threads are not a measure while the burst runs: a worker thread that
   // adopted one of the client's keep-alive connections serves it until the
   // client closes it, isolate or not.)

@@ -1,0 +1,123 @@
+//! Paths an app gives for its own files: the virtual root it sees (`/app`),
+//! and confinement to its real folder (`..`, symlinks out and absolute
+//! paths elsewhere are refused). Every op that touches an app's files goes
+//! through here.
+
+use std::path::{Component, Path, PathBuf};
+
+/// The app folder as app code sees it: `process.cwd()`, `import.meta.dir`,
+/// module URLs and stack traces say `/app/...`, so no app learns where the
+/// server keeps it (or where its neighbours are).
+pub const VIRTUAL_ROOT: &str = "/app";
+
+/// The real path of `path` as app code wrote it: under [`VIRTUAL_ROOT`], or
+/// (as the app's own real location, which older code may hold) under
+/// `root`; anything else is returned as is.
+pub fn real_path(root: &Path, path: &Path) -> PathBuf {
+  if path.starts_with(root) {
+    return path.to_path_buf();
+  }
+  match path.strip_prefix(VIRTUAL_ROOT) {
+    Ok(rest) => root.join(rest),
+    Err(_) => path.to_path_buf(),
+  }
+}
+
+/// `path` (real, inside `root`) as app code sees it.
+pub fn shown_path(root: &Path, path: &Path) -> PathBuf {
+  match path.strip_prefix(root) {
+    Ok(rest) => Path::new(VIRTUAL_ROOT).join(rest),
+    Err(_) => path.to_path_buf(),
+  }
+}
+
+/// A path app code gave for a file of its own, made relative to `root`:
+/// relative paths as they are, absolute ones only under the virtual or the
+/// real root (`None`: outside).
+pub fn app_relative(root: &Path, path: &str) -> Option<String> {
+  let given = Path::new(path);
+  if !given.is_absolute() {
+    return Some(path.to_string());
+  }
+  real_path(root, given)
+    .strip_prefix(root)
+    .ok()
+    .map(|rest| rest.to_string_lossy().into_owned())
+}
+
+/// Where an app-relative path leads.
+pub enum Confined {
+  /// An existing path inside the root (canonical).
+  Inside(PathBuf),
+  Missing,
+  /// The path tries to leave the root (`..`, a symlink pointing out).
+  Outside,
+}
+
+/// Resolves an app-relative path (already percent-decoded) inside `root`.
+/// Symlinks are followed and must land inside `root` too.
+pub fn confine(root: &Path, relative: &str) -> Confined {
+  if relative.contains('\0') {
+    return Confined::Outside;
+  }
+  let mut path = root.to_path_buf();
+  for part in relative.split(['/', '\\']) {
+    match part {
+      "" | "." => {}
+      ".." => return Confined::Outside,
+      part => {
+        if Path::new(part)
+          .components()
+          .any(|c| !matches!(c, Component::Normal(_)))
+        {
+          return Confined::Outside;
+        }
+        path.push(part);
+      }
+    }
+  }
+  match std::fs::canonicalize(&path) {
+    Ok(real) if real.starts_with(root) => Confined::Inside(real),
+    Ok(_) => Confined::Outside,
+    Err(_) => Confined::Missing,
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn virtual_and_real_paths_map_both_ways() {
+    let root = Path::new("/srv/apps/shop/1.0.0");
+    assert_eq!(
+      shown_path(root, &root.join("src/a.js")),
+      Path::new("/app/src/a.js")
+    );
+    assert_eq!(
+      real_path(root, Path::new("/app/src/a.js")),
+      root.join("src/a.js")
+    );
+    assert_eq!(real_path(root, &root.join("b.js")), root.join("b.js"));
+    assert_eq!(
+      app_relative(root, "/app/data.txt").as_deref(),
+      Some("data.txt")
+    );
+    assert_eq!(app_relative(root, "data.txt").as_deref(), Some("data.txt"));
+    assert_eq!(app_relative(root, "/etc/passwd"), None);
+    // A server that keeps its apps under /app itself (a container).
+    let root = Path::new("/app/apps/shop/1.0.0");
+    assert_eq!(
+      real_path(root, Path::new("/app/index.js")),
+      root.join("index.js")
+    );
+    assert_eq!(
+      real_path(root, &root.join("index.js")),
+      root.join("index.js")
+    );
+    assert_eq!(
+      shown_path(root, &root.join("index.js")),
+      Path::new("/app/index.js")
+    );
+  }
+}

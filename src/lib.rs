@@ -9,6 +9,7 @@
 pub mod app_config;
 pub mod app_socket;
 pub mod coarse_timer;
+pub mod connections;
 pub mod deployments;
 pub mod ext;
 pub mod fresh_limits;

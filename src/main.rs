@@ -1,5 +1,5 @@
 use buntime_embedded::settings::Settings;
-use buntime_embedded::{server, worker};
+use buntime_embedded::{connections, worker};
 
 fn main() {
   let settings = Settings::from_env_and_args();
@@ -39,7 +39,7 @@ fn main() {
     .enable_all()
     .build()
     .expect("tokio runtime");
-  if let Err(err) = runtime.block_on(server::serve(settings)) {
+  if let Err(err) = runtime.block_on(connections::serve(settings)) {
     eprintln!("buntime-embedded: {err}");
     std::process::exit(1);
   }

@@ -28,3 +28,4 @@ pub mod settings;
 pub mod shutdown_signal;
 pub mod strict_framing;
 pub mod worker;
+pub mod worker_reply;

@@ -2,7 +2,6 @@
 //! `/<app>[@range]/...` goes to that app's worker.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,26 +16,24 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use bytes::Bytes;
 use futures::future::Either;
-use futures::StreamExt;
 use http_body_util::BodyExt;
 use quick_cache::sync::Cache;
 use tokio::sync::{oneshot, watch};
-use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app_config::{self, AppConfig, ConfigError, EntryKind};
 use crate::app_socket;
 use crate::deployments::UploadLimits;
-use crate::ext::protocol::{Deadline, Reply, RequestJob, ResponseBody, ResponseHead};
-use crate::html_base::inject_base;
+use crate::ext::protocol::{Deadline, Reply, RequestJob};
 use crate::http_error::json_error;
 use crate::internal;
 use crate::limits::{LimitedBody, Tripped};
 use crate::metrics::{AppFigures, Metrics};
-use crate::pool::{Dispatch, Dispatched, Pool, PoolError, PoolOptions, STUCK_GRACE};
+use crate::pool::{Dispatch, Dispatched, Pool, PoolOptions, STUCK_GRACE};
 use crate::proxy::{self, ProxyRules};
 use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
 use crate::settings::Settings;
 use crate::worker::WorkerSpec;
+use crate::worker_reply::{into_response, pool_error, wait_for_reply};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -709,28 +706,6 @@ fn app_job(
   (job, exchange)
 }
 
-fn pool_error(key: &str, err: PoolError) -> Response {
-  match err {
-    err @ (PoolError::Full(_) | PoolError::FreshFull(_)) => {
-      let mut response = json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("Server busy: {err}"),
-      );
-      response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-      response
-    }
-    err => {
-      tracing::error!(app = %key, "{err}");
-      json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("Worker unavailable: {err}"),
-      )
-    }
-  }
-}
-
 /// A request a worker has: what [`answer`] needs to wait for its reply.
 struct Waiting {
   exchange: Exchange,
@@ -953,63 +928,6 @@ async fn run_app_general(
   answer(state, target, waiting).await
 }
 
-/// The worker's reply, or `Err` once the request's deadline (which the app
-/// may move with `server.timeout`) passes.
-async fn wait_for_reply(
-  mut reply_rx: oneshot::Receiver<Reply>,
-  deadline: &Arc<Deadline>,
-) -> Result<Result<Reply, oneshot::error::RecvError>, ()> {
-  let received = if crate::coarse_timer::enabled_on_this_thread() {
-    // The thread's coarse table reads the deadline as it moves.
-    let expiry = crate::coarse_timer::CoarseSleep::watch(deadline.clone());
-    tokio::select! {
-      // The reply first: no random branch order to draw per request.
-      biased;
-      received = &mut reply_rx => received,
-      () = expiry => return Err(()),
-    }
-  } else {
-    // Boxed: tokio's timer entries are large, and this future is part of
-    // every request's.
-    Box::pin(wait_with_tokio_timer(reply_rx, deadline)).await?
-  };
-  // A worker stuck past the deadline on this very thread (a connection it
-  // adopted) fails its requests once it is stopped: that is still a
-  // timeout. (Its other late answers are caught in `answer`.)
-  let failed = matches!(received, Ok(Reply::Failed { .. }));
-  if failed && deadline.get().is_some_and(|at| Instant::now() >= at) {
-    return Err(());
-  }
-  Ok(received)
-}
-
-/// [`wait_for_reply`] on the front end's runtime, which has no coarse table.
-async fn wait_with_tokio_timer(
-  mut reply_rx: oneshot::Receiver<Reply>,
-  deadline: &Deadline,
-) -> Result<Result<Reply, oneshot::error::RecvError>, ()> {
-  loop {
-    let at = deadline.get();
-    let expiry = async {
-      match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
-      }
-    };
-    tokio::select! {
-      biased;
-      received = &mut reply_rx => return Ok(received),
-      () = expiry => {
-        // Moved later meanwhile: wait on.
-        if deadline.get() == at {
-          return Err(());
-        }
-      }
-      () = deadline.moved() => {}
-    }
-  }
-}
-
 /// After a timeout: if the worker's thread is stuck in synchronous JS (it
 /// does not poll its event loop when woken), stop it and forget it, so the
 /// next request for the app gets a fresh worker.
@@ -1036,65 +954,4 @@ fn heap_limit(settings: &Settings, config: &AppConfig) -> usize {
     settings.worker_heap_mb
   };
   (mb as usize) << 20
-}
-
-/// Builds the client's response. `dispatched` is held until the body has
-/// been sent, so a streaming worker counts as busy until then.
-fn into_response(
-  head: ResponseHead,
-  base: &str,
-  is_head: bool,
-  dispatched: Dispatched,
-) -> Response {
-  let ResponseHead {
-    status,
-    mut headers,
-    body,
-  } = head;
-  // Connection-level headers belong to each hop, never to the app's answer.
-  proxy::strip_hop_by_hop(&mut headers);
-  let is_html = headers
-    .get(header::CONTENT_TYPE)
-    .and_then(|v| v.to_str().ok())
-    .and_then(|v| v.trim_start().as_bytes().get(..9))
-    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"text/html"));
-  let body = match body {
-    ResponseBody::Full(bytes) => {
-      let bytes = if is_html {
-        match inject_base(&bytes, base) {
-          Some(html) => {
-            headers.remove(header::CONTENT_LENGTH);
-            Bytes::from(html)
-          }
-          None => bytes,
-        }
-      } else {
-        bytes
-      };
-      if is_head {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-        Body::empty()
-      } else {
-        headers.remove(header::CONTENT_LENGTH);
-        Body::from(bytes)
-      }
-    }
-    ResponseBody::Stream(rx) => {
-      let chunks = ReceiverStream::new(rx).map(move |chunk| {
-        let _busy = &dispatched;
-        Ok::<_, Infallible>(chunk)
-      });
-      Body::from_stream(chunks)
-    }
-  };
-  let mut response = Response::new(body);
-  // An informational status (101 above all) on an ordinary response would
-  // hand the connection to a protocol nobody speaks: only the WebSocket
-  // upgrade path may answer 1xx.
-  *response.status_mut() = StatusCode::from_u16(status)
-    .ok()
-    .filter(|status| !status.is_informational())
-    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-  *response.headers_mut() = headers;
-  response
 }

@@ -1,0 +1,162 @@
+//! What a worker's reply becomes for the client: waiting for it under the
+//! request's deadline, the response built from its head and body (hop
+//! headers stripped, `<base href>` injected into HTML, no 1xx), and the
+//! answers for a pool that could not take the request.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use futures::StreamExt;
+use tokio::sync::oneshot;
+use tokio_stream::wrappers::ReceiverStream;
+
+use crate::ext::protocol::{Deadline, Reply, ResponseBody, ResponseHead};
+use crate::html_base::inject_base;
+use crate::http_error::json_error;
+use crate::pool::{Dispatched, PoolError};
+use crate::proxy;
+
+pub(crate) fn pool_error(key: &str, err: PoolError) -> Response {
+  match err {
+    err @ (PoolError::Full(_) | PoolError::FreshFull(_)) => {
+      let mut response = json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("Server busy: {err}"),
+      );
+      response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+      response
+    }
+    err => {
+      tracing::error!(app = %key, "{err}");
+      json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("Worker unavailable: {err}"),
+      )
+    }
+  }
+}
+
+/// The worker's reply, or `Err` once the request's deadline (which the app
+/// may move with `server.timeout`) passes.
+pub(crate) async fn wait_for_reply(
+  mut reply_rx: oneshot::Receiver<Reply>,
+  deadline: &Arc<Deadline>,
+) -> Result<Result<Reply, oneshot::error::RecvError>, ()> {
+  let received = if crate::coarse_timer::enabled_on_this_thread() {
+    // The thread's coarse table reads the deadline as it moves.
+    let expiry = crate::coarse_timer::CoarseSleep::watch(deadline.clone());
+    tokio::select! {
+      // The reply first: no random branch order to draw per request.
+      biased;
+      received = &mut reply_rx => received,
+      () = expiry => return Err(()),
+    }
+  } else {
+    // Boxed: tokio's timer entries are large, and this future is part of
+    // every request's.
+    Box::pin(wait_with_tokio_timer(reply_rx, deadline)).await?
+  };
+  // A worker stuck past the deadline on this very thread (a connection it
+  // adopted) fails its requests once it is stopped: that is still a
+  // timeout. (Its other late answers are caught in `answer`.)
+  let failed = matches!(received, Ok(Reply::Failed { .. }));
+  if failed && deadline.get().is_some_and(|at| Instant::now() >= at) {
+    return Err(());
+  }
+  Ok(received)
+}
+
+/// [`wait_for_reply`] on the front end's runtime, which has no coarse table.
+async fn wait_with_tokio_timer(
+  mut reply_rx: oneshot::Receiver<Reply>,
+  deadline: &Deadline,
+) -> Result<Result<Reply, oneshot::error::RecvError>, ()> {
+  loop {
+    let at = deadline.get();
+    let expiry = async {
+      match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+      }
+    };
+    tokio::select! {
+      biased;
+      received = &mut reply_rx => return Ok(received),
+      () = expiry => {
+        // Moved later meanwhile: wait on.
+        if deadline.get() == at {
+          return Err(());
+        }
+      }
+      () = deadline.moved() => {}
+    }
+  }
+}
+
+/// Builds the client's response. `dispatched` is held until the body has
+/// been sent, so a streaming worker counts as busy until then.
+pub(crate) fn into_response(
+  head: ResponseHead,
+  base: &str,
+  is_head: bool,
+  dispatched: Dispatched,
+) -> Response {
+  let ResponseHead {
+    status,
+    mut headers,
+    body,
+  } = head;
+  // Connection-level headers belong to each hop, never to the app's answer.
+  proxy::strip_hop_by_hop(&mut headers);
+  let is_html = headers
+    .get(header::CONTENT_TYPE)
+    .and_then(|v| v.to_str().ok())
+    .and_then(|v| v.trim_start().as_bytes().get(..9))
+    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"text/html"));
+  let body = match body {
+    ResponseBody::Full(bytes) => {
+      let bytes = if is_html {
+        match inject_base(&bytes, base) {
+          Some(html) => {
+            headers.remove(header::CONTENT_LENGTH);
+            Bytes::from(html)
+          }
+          None => bytes,
+        }
+      } else {
+        bytes
+      };
+      if is_head {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        Body::empty()
+      } else {
+        headers.remove(header::CONTENT_LENGTH);
+        Body::from(bytes)
+      }
+    }
+    ResponseBody::Stream(rx) => {
+      let chunks = ReceiverStream::new(rx).map(move |chunk| {
+        let _busy = &dispatched;
+        Ok::<_, Infallible>(chunk)
+      });
+      Body::from_stream(chunks)
+    }
+  };
+  let mut response = Response::new(body);
+  // An informational status (101 above all) on an ordinary response would
+  // hand the connection to a protocol nobody speaks: only the WebSocket
+  // upgrade path may answer 1xx.
+  *response.status_mut() = StatusCode::from_u16(status)
+    .ok()
+    .filter(|status| !status.is_informational())
+    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+  *response.headers_mut() = headers;
+  response
+}

@@ -12,7 +12,6 @@ pub mod coarse_timer;
 pub mod connections;
 pub mod deployments;
 pub mod ext;
-pub mod fresh_limits;
 pub mod html_base;
 pub mod http_error;
 pub mod internal;

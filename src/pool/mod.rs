@@ -19,17 +19,26 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arc_swap::ArcSwap;
 use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::app_config::AppConfig;
 use crate::ext::protocol::{ConnectionTask, RequestJob, WorkerMessage};
-use crate::fresh_limits::{FreshLimits, FreshPermit};
 use crate::worker::{self, Standby, WorkerControl, WorkerHandle, WorkerSpec};
+
+pub mod fresh_limits;
+mod spares;
+mod worker_map;
+
+use fresh_limits::{FreshLimits, FreshPermit};
+
+use spares::{Primed, Standbys};
+use worker_map::Workers;
+
+type WorkerMap = worker_map::WorkerMap<PooledWorker>;
 
 /// How long a woken worker has to show it is not stuck.
 pub const STUCK_GRACE: Duration = Duration::from_millis(250);
@@ -242,224 +251,6 @@ struct Counters {
   adopted: AtomicU64,
 }
 
-/// Isolates created ahead of time, so a `ttl: 0` request or an app's first
-/// request does not wait for isolate creation.
-struct Standbys {
-  target: usize,
-  heap_limit_bytes: usize,
-  ready: Mutex<Vec<Standby>>,
-}
-
-impl Standbys {
-  /// A standby whose isolate exists, if any (one still being created would
-  /// not save time over a new one).
-  fn take(&self, heap_limit_bytes: usize) -> Option<Standby> {
-    if heap_limit_bytes != self.heap_limit_bytes {
-      return None;
-    }
-    let mut ready = self.ready.lock().unwrap();
-    let index = ready.iter().position(Standby::is_ready)?;
-    Some(ready.swap_remove(index))
-  }
-
-  /// Starts as many standbys as are missing, each on its own thread.
-  fn refill(&self) {
-    let mut ready = self.ready.lock().unwrap();
-    while ready.len() < self.target {
-      match Standby::start(self.heap_limit_bytes) {
-        Ok(standby) => ready.push(standby),
-        Err(err) => {
-          tracing::error!("cannot pre-start a worker: {err}");
-          break;
-        }
-      }
-    }
-  }
-}
-
-/// How long a primed worker waits for its request before it is dropped.
-const PRIMED_MAX_WAIT: Duration = Duration::from_secs(60);
-/// After a primed worker was found dead (its app fails to load), its app is
-/// not primed again for this long: a broken app would otherwise load twice
-/// per request.
-const PRIME_BACKOFF: Duration = Duration::from_secs(5);
-
-/// The next worker of each recently requested `ttl: 0` app, started with
-/// the app loaded before the request that will use it arrives. Each request
-/// still gets an isolate of its own, whose app was loaded for it alone; only
-/// the loading happens earlier, off the request's path.
-struct Primed {
-  /// Most primed workers (0: none).
-  limit: usize,
-  ready: Mutex<HashMap<String, PrimedWorker>>,
-}
-
-struct PrimedWorker {
-  spec: Arc<WorkerSpec>,
-  /// `None` while it is being started, or while its app backs off after a
-  /// primed worker was found dead.
-  handle: Option<WorkerHandle>,
-  since: Instant,
-}
-
-impl Primed {
-  /// The primed worker for `spec`, if one was loaded from the same spec
-  /// (a stale one, whose config changed, is dropped).
-  fn take(&self, spec: &Arc<WorkerSpec>) -> Option<WorkerHandle> {
-    let mut ready = self.ready.lock().unwrap();
-    let primed = ready.get_mut(&spec.key)?;
-    if !(Arc::ptr_eq(&primed.spec, spec) || *primed.spec == **spec) {
-      ready.remove(&spec.key);
-      return None;
-    }
-    let handle = primed.handle.take()?;
-    ready.remove(&spec.key);
-    Some(handle)
-  }
-
-  /// Whether a worker for `spec` should be primed now: none is (or is
-  /// backing off), and there is room (the least recently primed other app
-  /// makes room).
-  fn claim(&self, spec: &Arc<WorkerSpec>, now: Instant) -> bool {
-    if self.limit == 0 {
-      return false;
-    }
-    let mut ready = self.ready.lock().unwrap();
-    if let Some(primed) = ready.get(&spec.key) {
-      if primed.handle.is_some() || now.duration_since(primed.since) < PRIME_BACKOFF {
-        return false;
-      }
-      ready.remove(&spec.key);
-    }
-    while ready.len() >= self.limit {
-      let oldest = ready
-        .iter()
-        .min_by_key(|(_, p)| p.since)
-        .map(|(key, _)| key.clone());
-      match oldest {
-        Some(key) => ready.remove(&key),
-        None => break,
-      };
-    }
-    // Holds the place (as a backoff would) while the worker is started, so
-    // a concurrent request does not prime a second one.
-    ready.insert(
-      spec.key.clone(),
-      PrimedWorker {
-        spec: spec.clone(),
-        handle: None,
-        since: now,
-      },
-    );
-    true
-  }
-
-  fn put(&self, spec: &Arc<WorkerSpec>, handle: Option<WorkerHandle>) {
-    let primed = PrimedWorker {
-      spec: spec.clone(),
-      handle,
-      since: Instant::now(),
-    };
-    self.ready.lock().unwrap().insert(spec.key.clone(), primed);
-  }
-
-  /// Drops primed workers that waited too long (their app is no longer
-  /// being requested) and ended backoffs.
-  fn expire(&self, now: Instant) {
-    self.ready.lock().unwrap().retain(|_, p| {
-      let limit = if p.handle.is_some() {
-        PRIMED_MAX_WAIT
-      } else {
-        PRIME_BACKOFF
-      };
-      now.duration_since(p.since) < limit
-    });
-  }
-
-  fn forget_app(&self, prefix: &str) {
-    self
-      .ready
-      .lock()
-      .unwrap()
-      .retain(|key, _| !key.starts_with(prefix));
-  }
-}
-
-/// Keyed by app (`name@version[#instance]`): every request looks its worker
-/// up here, and foldhash is several times cheaper than SipHash on such keys.
-/// Only apps that exist on disk are ever inserted.
-type WorkerMap = HashMap<String, Arc<PooledWorker>, foldhash::fast::RandomState>;
-
-/// The pooled workers by key. Changed under the lock; each change is
-/// published as a copy that the request path reads without locking (shared
-/// by every thread, the lock would otherwise be taken by every request).
-struct Workers {
-  map: Mutex<WorkerMap>,
-  published: ArcSwap<WorkerMap>,
-}
-
-impl Workers {
-  fn new() -> Self {
-    Self {
-      map: Mutex::new(WorkerMap::default()),
-      published: ArcSwap::from_pointee(WorkerMap::default()),
-    }
-  }
-
-  fn lock(&self) -> WorkersGuard<'_> {
-    WorkersGuard {
-      map: self.map.lock().unwrap(),
-      published: &self.published,
-      changed: false,
-    }
-  }
-
-  /// The map as of its last change, without locking.
-  fn snapshot(&self) -> arc_swap::Guard<Arc<WorkerMap>> {
-    self.published.load()
-  }
-}
-
-/// The locked map; publishes a copy on release if it was changed.
-struct WorkersGuard<'a> {
-  map: MutexGuard<'a, WorkerMap>,
-  published: &'a ArcSwap<WorkerMap>,
-  changed: bool,
-}
-
-impl WorkersGuard<'_> {
-  /// `HashMap::retain`, counted as a change only when it removed one (the
-  /// sweep runs it every tick, mostly removing nothing).
-  fn retain(&mut self, keep: impl FnMut(&String, &mut Arc<PooledWorker>) -> bool) {
-    let before = self.map.len();
-    self.map.retain(keep);
-    self.changed |= self.map.len() != before;
-  }
-}
-
-impl std::ops::Deref for WorkersGuard<'_> {
-  type Target = WorkerMap;
-
-  fn deref(&self) -> &WorkerMap {
-    &self.map
-  }
-}
-
-impl std::ops::DerefMut for WorkersGuard<'_> {
-  fn deref_mut(&mut self) -> &mut WorkerMap {
-    self.changed = true;
-    &mut self.map
-  }
-}
-
-impl Drop for WorkersGuard<'_> {
-  fn drop(&mut self) {
-    if self.changed {
-      self.published.store(Arc::new(self.map.clone()));
-    }
-  }
-}
-
 /// The pool key of an app's `index`th instance: `name@version` for the
 /// first, `name@version#2` for the second, and so on.
 fn instance_key(key: &str, index: usize) -> std::borrow::Cow<'_, str> {
@@ -494,7 +285,7 @@ pub struct Pool {
   max_size: usize,
   heap_budget_bytes: usize,
   socket_max_age: Option<Duration>,
-  workers: Workers,
+  workers: Workers<PooledWorker>,
   standbys: Standbys,
   primed: Primed,
   slot_freed: Notify,

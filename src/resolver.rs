@@ -53,40 +53,15 @@ pub struct Range(Vec<VersionReq>);
 /// operators (`^`, `~`, `>=`, …) mean what they mean in npm, including
 /// space-separated comparators and `||`. A leading `v` is allowed.
 pub fn parse_range(text: &str) -> Option<Range> {
-  text
+  // An empty alternative (`@`, `@1 ||`) names nothing here, though npm
+  // would read it as `*`.
+  if text
     .split("||")
-    .map(parse_alternative)
-    .collect::<Option<Vec<_>>>()
-    .map(Range)
-}
-
-fn parse_alternative(text: &str) -> Option<VersionReq> {
-  let text = text.trim();
-  let text = text.strip_prefix('v').unwrap_or(text);
-  if text.is_empty() {
+    .any(|alternative| alternative.trim().is_empty())
+  {
     return None;
   }
-  if text.as_bytes()[0].is_ascii_digit() && !text.contains([' ', ',', '<', '>', '=']) {
-    if Version::parse(text).is_ok() {
-      return VersionReq::parse(&format!("={text}")).ok();
-    }
-    // "1" or "1.2" (also "1.x"): the versions under that prefix.
-    let parts: Vec<&str> = text.split('.').collect();
-    if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
-      return None;
-    }
-    return VersionReq::parse(&format!("~{text}")).ok();
-  }
-  // npm separates comparators with spaces, the semver crate with commas;
-  // an operator may also stand apart from its version (">= 1.2.0").
-  let mut comparators: Vec<String> = Vec::new();
-  for token in text.split([' ', ',']).filter(|t| !t.is_empty()) {
-    match comparators.last_mut() {
-      Some(last) if last.chars().all(|c| "<>=~^".contains(c)) => last.push_str(token),
-      _ => comparators.push(token.to_string()),
-    }
-  }
-  VersionReq::parse(&comparators.join(", ")).ok()
+  crate::ext::npm_range::npm_range(text).map(Range)
 }
 
 impl Range {

@@ -11,6 +11,7 @@ pub mod bun_ops;
 pub mod file_ops;
 pub mod net_policy;
 pub mod node_ops;
+pub mod npm_range;
 pub mod ops;
 pub mod permissions;
 pub mod protocol;

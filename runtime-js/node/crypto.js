@@ -11,7 +11,8 @@ const subtle = webcrypto && webcrypto.subtle;
 
 const ALGORITHMS = {
   md5: "md5", sha1: "sha1", "sha-1": "sha1", sha256: "sha256", "sha-256": "sha256",
-  sha384: "sha384", "sha-384": "sha384", sha512: "sha512", "sha-512": "sha512",
+  sha224: "sha224", "sha-224": "sha224", sha384: "sha384", "sha-384": "sha384", sha512: "sha512", "sha-512": "sha512",
+  "sha512-224": "sha512-224", "sha512-256": "sha512-256",
   rsasha1: "sha1", "rsa-sha1": "sha1", "rsa-sha256": "sha256", "rsa-sha384": "sha384", "rsa-sha512": "sha512", "rsa-md5": "md5",
 };
 

@@ -54,7 +54,7 @@ pub fn op_bun_hash32(#[smi] kind: u32, #[anybuffer] data: &[u8], seed: u32) -> u
 // Bun.CryptoHasher
 
 /// One incremental hash (plain or HMAC) behind a common face.
-trait Hashing {
+pub(super) trait Hashing {
   fn update(&mut self, data: &[u8]);
   /// The digest; the state starts over (Bun's `digest()` resets the hasher).
   fn digest_reset(&mut self) -> Vec<u8>;
@@ -89,7 +89,10 @@ impl<M: Mac + FixedOutputReset + Clone + 'static> Hashing for Keyed<M> {
   }
 }
 
-fn new_hashing(algorithm: &str, key: Option<&[u8]>) -> Result<Box<dyn Hashing>, JsErrorBox> {
+pub(super) fn new_hashing(
+  algorithm: &str,
+  key: Option<&[u8]>,
+) -> Result<Box<dyn Hashing>, JsErrorBox> {
   macro_rules! make {
     ($digest:ty) => {
       match key {

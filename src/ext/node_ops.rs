@@ -8,11 +8,10 @@ use std::time::UNIX_EPOCH;
 
 use deno_core::{op2, OpState};
 use deno_error::JsErrorBox;
-use hmac::{Hmac, Mac};
 use serde::Serialize;
-use sha2::Digest;
 
 use super::app_paths::{app_relative, confine, Confined};
+use super::bun_ops::new_hashing;
 use super::ops::WorkerContext;
 
 /// What `require()` needs from the worker's module loader: resolution with
@@ -67,27 +66,10 @@ pub fn op_buntime_digest(
   #[string] algorithm: &str,
   #[buffer] data: &[u8],
 ) -> Result<Vec<u8>, JsErrorBox> {
-  Ok(match algorithm {
-    "md5" => md5::Md5::digest(data).to_vec(),
-    "sha1" => sha1::Sha1::digest(data).to_vec(),
-    "sha256" => sha2::Sha256::digest(data).to_vec(),
-    "sha384" => sha2::Sha384::digest(data).to_vec(),
-    "sha512" => sha2::Sha512::digest(data).to_vec(),
-    other => return Err(unsupported_digest(other)),
-  })
+  one_shot(algorithm, None, data)
 }
 
-fn unsupported_digest(algorithm: &str) -> JsErrorBox {
-  JsErrorBox::generic(format!("Digest method not supported: {algorithm}"))
-}
-
-fn mac<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
-  // HMAC takes keys of any length, so this cannot fail.
-  let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(key).expect("any key length");
-  mac.update(data);
-  mac.finalize().into_bytes().to_vec()
-}
-
+/// One-shot `createHmac`.
 #[op2]
 #[buffer]
 pub fn op_buntime_hmac(
@@ -95,14 +77,16 @@ pub fn op_buntime_hmac(
   #[buffer] key: &[u8],
   #[buffer] data: &[u8],
 ) -> Result<Vec<u8>, JsErrorBox> {
-  Ok(match algorithm {
-    "md5" => mac::<Hmac<md5::Md5>>(key, data),
-    "sha1" => mac::<Hmac<sha1::Sha1>>(key, data),
-    "sha256" => mac::<Hmac<sha2::Sha256>>(key, data),
-    "sha384" => mac::<Hmac<sha2::Sha384>>(key, data),
-    "sha512" => mac::<Hmac<sha2::Sha512>>(key, data),
-    other => return Err(unsupported_digest(other)),
-  })
+  one_shot(algorithm, Some(key), data)
+}
+
+/// Through `Bun.CryptoHasher`'s implementation, with Node's message for an
+/// unknown algorithm.
+fn one_shot(algorithm: &str, key: Option<&[u8]>, data: &[u8]) -> Result<Vec<u8>, JsErrorBox> {
+  let mut hashing = new_hashing(algorithm, key)
+    .map_err(|_| JsErrorBox::generic(format!("Digest method not supported: {algorithm}")))?;
+  hashing.update(data);
+  Ok(hashing.digest_reset())
 }
 
 /// `path` as given to `node:fs`: absolute inside the app folder, or

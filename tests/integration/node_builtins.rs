@@ -40,6 +40,7 @@ export default {
     return Response.json({
       sha256: createHash("sha256").update("abc").digest("hex"),
       md5: createHash("md5").update("a").update("bc").digest("base64"),
+      sha224: createHash("SHA224").update("abc").digest("hex"),
       hmac: createHmac("sha1", "key").update("The quick brown fox jumps over the lazy dog").digest("hex"),
       random: randomBytes(8).length,
       uuid: randomUUID().length,
@@ -80,6 +81,7 @@ export default {
   let expect = serde_json::json!({
     "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     "md5": "kAFQmDzST7DWlj99KOF/cg==",
+    "sha224": "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7",
     "hmac": "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9",
     "random": 8,
     "uuid": 36,

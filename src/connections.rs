@@ -13,12 +13,15 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Router;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
 
 use crate::http_error::json_error;
 use crate::limits::{ReadTimeoutBody, Tripped};
 use crate::proxy_threads::ProxyThreads;
 use crate::server::{closing, router, serve_request, AppState, Placement, VERSION};
 use crate::settings::Settings;
+use crate::strict_framing::StrictFraming;
 
 /// Serves until the process is stopped.
 pub async fn serve(settings: Settings) -> std::io::Result<()> {
@@ -74,10 +77,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
           };
           let service = connection_service(app, state, remote, body_idle);
           let conn = builder
-            .serve_connection_with_upgrades(
-              hyper_util::rt::TokioIo::new(crate::strict_framing::StrictFraming::new(tcp)),
-              service,
-            )
+            .serve_connection_with_upgrades(client_io(tcp), service)
             .into_owned();
           if let Err(err) = watcher.watch(conn).await {
             tracing::debug!(%remote, "connection ended: {err}");
@@ -112,6 +112,11 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     n => tracing::warn!("stopped with {n} worker threads still running past the deadline"),
   }
   Ok(())
+}
+
+/// A client socket as hyper reads it: its line endings checked first.
+fn client_io(tcp: TcpStream) -> TokioIo<StrictFraming<TcpStream>> {
+  TokioIo::new(StrictFraming::new(tcp))
 }
 
 type ConnBuilder = hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>;
@@ -196,10 +201,7 @@ fn adopted_connection(
         .writev(matches!(writes, Writes::Vectored));
       let service = connection_service(app, state, remote, body_idle);
       let conn = builder
-        .serve_connection(
-          hyper_util::rt::TokioIo::new(crate::strict_framing::StrictFraming::new(tcp)),
-          service,
-        )
+        .serve_connection(client_io(tcp), service)
         .with_upgrades();
       let mut conn = std::pin::pin!(conn);
       let result = tokio::select! {

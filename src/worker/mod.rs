@@ -171,13 +171,6 @@ impl Drop for AdoptedSocket {
   }
 }
 
-/// Worker threads that panicked (each parked, its worker stopped).
-static PANICKED: AtomicU64 = AtomicU64::new(0);
-
-pub fn panicked_workers() -> u64 {
-  PANICKED.load(Ordering::Relaxed)
-}
-
 /// A panic on a worker thread must not take the process down: inside an
 /// op it is in an `extern "C"` frame V8 called, where Rust aborts rather
 /// than unwind. The hook runs before that: it reports the panic, marks the
@@ -191,7 +184,6 @@ pub fn install_panic_guard() {
     let Some(control) = control else {
       return default(info);
     };
-    PANICKED.fetch_add(1, Ordering::Relaxed);
     FAILED.fetch_add(1, Ordering::Relaxed);
     tracing::error!("a worker thread panicked ({info}): its worker is stopped, the server goes on");
     control.panicked.store(true, Ordering::Release);

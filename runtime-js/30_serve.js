@@ -740,32 +740,16 @@ async function streamBody(id, status, headers, body) {
   }
 }
 
-/** The error with its stack, minus Buntime's own frames (for the log). */
+/**
+ * The error with its stack, minus Buntime's own frames (the front end
+ * keeps only the app's own frames for the client; the log gets it all).
+ */
 function errorMessage(err) {
   if (!(err instanceof Error)) return String(err);
   const stack = err.stack ?? `${err.name}: ${err.message}`;
   return stack.split("\n").filter((line) => !line.includes("(ext:") && !line.includes(" ext:")).join("\n");
 }
 
-const APP_URL = "file:///app/";
-const FRAME = /^\s+at /;
-const INTERNAL = /ext:|node:|file:\/\//;
-
-/**
- * What a client may see of an error: the message and the frames in the
- * app's own files, as `index.js:1:7`; engine and built-in frames stay in
- * the log.
- */
-function publicErrorMessage(err) {
-  const text = errorMessage(err);
-  const lines = [];
-  for (const raw of text.split("\n")) {
-    const line = raw.replaceAll(APP_URL, "");
-    if (FRAME.test(line) && INTERNAL.test(line)) continue;
-    lines.push(line);
-  }
-  return lines.join("\n");
-}
 
 /**
  * Hands one request to the app. A handler that answers synchronously with a
@@ -843,7 +827,7 @@ function answerLater(handler, id, method, url, inner, req, pending) {
 
 function failed(id, method, url, err) {
   console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
-  op_buntime_respond_error(id, 500, publicErrorMessage(err));
+  op_buntime_respond_error(id, 500, errorMessage(err));
 }
 
 const runHook = (async function runHook(name, hook) {

@@ -33,7 +33,7 @@ use crate::proxy::{self, ProxyRules};
 use crate::resolver::{ResolvedApp, Resolver, LISTING_TTL};
 use crate::settings::Settings;
 use crate::worker::WorkerSpec;
-use crate::worker_reply::{into_response, pool_error, wait_for_reply};
+use crate::worker_reply::{into_response, pool_error, public_message, wait_for_reply};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -759,7 +759,7 @@ async fn answer(state: &AppState, target: Arc<Target>, waiting: Waiting) -> Resp
     ),
     Ok(Ok(Reply::Failed { status, message })) => json_error(
       StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-      message,
+      public_message(&message),
     ),
     Ok(Ok(Reply::Response(head))) => {
       into_response(head, &target.base, exchange.is_head, dispatched)

@@ -160,3 +160,21 @@ pub(crate) fn into_response(
   *response.headers_mut() = headers;
   response
 }
+
+/// What a client may see of a failure the worker reported (an app's
+/// exception, a load error): the message and the stack frames in the app's
+/// own files, as `index.js:1:7`; the log keeps it all.
+pub(crate) fn public_message(message: &str) -> String {
+  const APP_URL: &str = "file:///app/";
+  message
+    .lines()
+    .map(|line| line.replace(APP_URL, ""))
+    .filter(|line| {
+      let internal = ["ext:", "node:", "file://"]
+        .iter()
+        .any(|p| line.contains(p));
+      !(line.trim_start().starts_with("at ") && internal)
+    })
+    .collect::<Vec<_>>()
+    .join("\n")
+}

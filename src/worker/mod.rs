@@ -484,23 +484,6 @@ fn connection_host() -> ConnectionHost {
   }))
 }
 
-/// What a client may see of a worker's failure: the message and the stack
-/// frames in the app's own files, as `index.js:1:7` (the log keeps it all).
-fn public_message(message: &str) -> String {
-  const APP_URL: &str = "file:///app/";
-  message
-    .lines()
-    .map(|line| line.replace(APP_URL, ""))
-    .filter(|line| {
-      let internal = ["ext:", "node:", "file://"]
-        .iter()
-        .any(|p| line.contains(p));
-      !(line.trim_start().starts_with("at ") && internal)
-    })
-    .collect::<Vec<_>>()
-    .join("\n")
-}
-
 /// The status and message for requests a failed worker cannot answer.
 fn failure(control: &WorkerControl, message: &str) -> (u16, String) {
   if control.out_of_memory.load(Ordering::Acquire) {
@@ -606,7 +589,6 @@ async fn load_app_module(
 /// Answers every request the worker holds, in flight or still queued, with
 /// `message`: the worker cannot serve any of them.
 fn fail_pending(runtime: &mut JsRuntime, status: u16, message: &str) {
-  let message = &public_message(message);
   let state = runtime.op_state();
   let mut state = state.borrow_mut();
   let fail = |reply: tokio::sync::oneshot::Sender<Reply>| {

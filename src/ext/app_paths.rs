@@ -45,6 +45,15 @@ pub fn app_relative(root: &Path, path: &str) -> Option<String> {
     .map(|rest| rest.to_string_lossy().into_owned())
 }
 
+/// A path app code gave for one of its own files (relative, or absolute
+/// under `/app` or the real folder), resolved and confined to `root`.
+pub fn confine_app_file(root: &Path, path: &str) -> Confined {
+  match app_relative(root, path) {
+    Some(relative) => confine(root, &relative),
+    None => Confined::Outside,
+  }
+}
+
 /// Where an app-relative path leads.
 pub enum Confined {
   /// An existing path inside the root (canonical).
@@ -105,6 +114,14 @@ mod tests {
     );
     assert_eq!(app_relative(root, "data.txt").as_deref(), Some("data.txt"));
     assert_eq!(app_relative(root, "/etc/passwd"), None);
+    assert!(matches!(
+      confine_app_file(root, "/etc/passwd"),
+      Confined::Outside
+    ));
+    assert!(matches!(
+      confine_app_file(root, "/app/../x"),
+      Confined::Outside
+    ));
     // A server that keeps its apps under /app itself (a container).
     let root = Path::new("/app/apps/shop/1.0.0");
     assert_eq!(

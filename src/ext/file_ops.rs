@@ -13,7 +13,7 @@ use http::header::{HeaderValue, CONTENT_TYPE};
 use http::HeaderMap;
 use serde::Serialize;
 
-use super::app_paths::{app_relative, confine, Confined};
+use super::app_paths::{confine, confine_app_file, Confined};
 use super::ops::{InFlight, WorkerContext};
 use super::protocol::{Reply, ResponseBody, ResponseHead};
 use super::static_privacy::is_private_static;
@@ -44,6 +44,15 @@ fn root_for(state: &OpState, base: u32) -> PathBuf {
   }
 }
 
+/// `base` 0: a path as the app wrote it; 1: a path under the static root.
+fn confine_for(root: &Path, base: u32, path: &str) -> Confined {
+  if base == 0 {
+    confine_app_file(root, path)
+  } else {
+    confine(root, path)
+  }
+}
+
 #[derive(Serialize)]
 pub struct FileStat {
   /// "file", "dir", "missing" or "forbidden".
@@ -63,11 +72,7 @@ pub fn op_buntime_file_stat(
 ) -> FileStat {
   let root = root_for(state, base);
   let mime = content_type(path).to_str().unwrap_or_default().to_string();
-  let confined = match app_relative(&root, path) {
-    Some(relative) if base == 0 => confine(&root, &relative),
-    Some(_) => confine(&root, path),
-    None => Confined::Outside,
-  };
+  let confined = confine_for(&root, base, path);
   let (kind, size) = match confined {
     Confined::Outside => ("forbidden", 0),
     Confined::Missing => ("missing", 0),
@@ -88,11 +93,7 @@ pub async fn op_buntime_file_read(
   #[string] path: String,
 ) -> Result<Vec<u8>, JsErrorBox> {
   let root = root_for(&state.borrow(), base);
-  let confined = match app_relative(&root, &path) {
-    Some(relative) if base == 0 => confine(&root, &relative),
-    Some(_) => confine(&root, &path),
-    None => Confined::Outside,
-  };
+  let confined = confine_for(&root, base, &path);
   match confined {
     Confined::Outside => Err(JsErrorBox::type_error(format!(
       "{path} is outside the app folder"

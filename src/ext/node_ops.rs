@@ -10,7 +10,7 @@ use deno_core::{op2, OpState};
 use deno_error::JsErrorBox;
 use serde::Serialize;
 
-use super::app_paths::{app_relative, confine, Confined};
+use super::app_paths::{confine_app_file, Confined};
 use super::bun_ops::new_hashing;
 use super::ops::WorkerContext;
 
@@ -97,10 +97,7 @@ fn fs_path(state: &OpState, path: &str) -> Result<PathBuf, JsErrorBox> {
     Some(url_path) => url_path,
     None => path,
   };
-  let Some(relative) = app_relative(root, relative) else {
-    return Err(fs_error("EACCES", "outside the app folder", path));
-  };
-  match confine(root, &relative) {
+  match confine_app_file(root, relative) {
     Confined::Inside(real) => Ok(real),
     Confined::Missing => Err(fs_error("ENOENT", "no such file or directory", path)),
     Confined::Outside => Err(fs_error("EACCES", "outside the app folder", path)),

@@ -552,11 +552,7 @@ async fn connect_upstream_socket(
 > {
   use tokio_tungstenite::tungstenite::Error;
   let uri = request.uri();
-  let host = uri
-    .host()
-    .unwrap_or("")
-    .trim_start_matches('[')
-    .trim_end_matches(']');
+  let host = crate::ext::net_policy::bare_host(uri.host().unwrap_or(""));
   let port = uri
     .port_u16()
     .unwrap_or(if uri.scheme_str() == Some("wss") {

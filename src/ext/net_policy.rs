@@ -36,7 +36,7 @@ fn blocking() -> bool {
 }
 
 /// `[::1]` → `::1`.
-fn bare_host(host: &str) -> &str {
+pub fn bare_host(host: &str) -> &str {
   host.trim().trim_start_matches('[').trim_end_matches(']')
 }
 
@@ -60,6 +60,15 @@ pub fn is_private(ip: IpAddr) -> bool {
   }
 }
 
+/// A host that is private without resolving it: a private address
+/// literal, or `localhost` and its subdomains.
+fn names_private(host: &str) -> bool {
+  let lower = host.to_ascii_lowercase();
+  lower == "localhost"
+    || lower.ends_with(".localhost")
+    || host.parse::<IpAddr>().is_ok_and(is_private)
+}
+
 fn refused(host: &str) -> String {
   format!("{host} is not allowed: private and loopback addresses are blocked on this server")
 }
@@ -73,11 +82,7 @@ pub fn check_fetch_destination(
     return Ok(());
   }
   let host = bare_host(request.uri().host().unwrap_or(""));
-  let lower = host.to_ascii_lowercase();
-  let blocked = lower == "localhost"
-    || lower.ends_with(".localhost")
-    || host.parse::<IpAddr>().is_ok_and(is_private);
-  if blocked {
+  if names_private(host) {
     return Err(JsErrorBox::type_error(format!(
       "fetch to {}",
       refused(host)
@@ -94,11 +99,7 @@ pub fn check_proxy_host(host: &str) -> Result<(), String> {
   if !blocking() || is_listed(host) {
     return Ok(());
   }
-  let lower = host.to_ascii_lowercase();
-  if lower == "localhost"
-    || lower.ends_with(".localhost")
-    || host.parse::<IpAddr>().is_ok_and(is_private)
-  {
+  if names_private(host) {
     return Err(format!("proxy target {}", refused(host)));
   }
   Ok(())

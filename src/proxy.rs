@@ -562,7 +562,7 @@ async fn connect_upstream_socket(
     });
   let addrs: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
     Ok(ip) => vec![SocketAddr::new(ip, port)],
-    Err(_) => crate::ext::net_policy::resolve_allowed(host.to_string())
+    Err(_) => crate::ext::net_policy::resolve_allowed(host.to_string(), true)
       .await
       .map_err(Error::Io)?
       .map(|addr| SocketAddr::new(addr.ip(), port))

@@ -110,10 +110,15 @@ fn is_listed(host: &str) -> bool {
   PRIVATE_TARGETS.read().unwrap().contains(&host)
 }
 
-/// Resolves `host`, keeping only the addresses the policy allows.
-pub async fn resolve_allowed(host: String) -> io::Result<std::vec::IntoIter<SocketAddr>> {
+/// Resolves `host`, keeping only the addresses the policy allows. The
+/// exceptions of `PROXY_PRIVATE_TARGETS` apply only when `for_proxy`: they
+/// are the operator's upstreams, not places an app's `fetch` may reach.
+pub async fn resolve_allowed(
+  host: String,
+  for_proxy: bool,
+) -> io::Result<std::vec::IntoIter<SocketAddr>> {
   let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-  if !blocking() || is_listed(&host) {
+  if !blocking() || (for_proxy && is_listed(&host)) {
     return Ok(addrs.into_iter());
   }
   let allowed: Vec<SocketAddr> = addrs
@@ -136,12 +141,14 @@ pub struct PolicyResolver;
 
 type Resolving = Pin<Box<dyn Future<Output = io::Result<std::vec::IntoIter<SocketAddr>>> + Send>>;
 
+/// App `fetch` (deno_fetch's resolver).
 impl deno_fetch::dns::Resolve for PolicyResolver {
   fn resolve(&self, name: Name) -> deno_fetch::dns::Resolving {
-    Box::pin(resolve_allowed(name.as_str().to_string()))
+    Box::pin(resolve_allowed(name.as_str().to_string(), false))
   }
 }
 
+/// Proxy upstreams (hyper's `HttpConnector`).
 impl tower::Service<Name> for PolicyResolver {
   type Response = std::vec::IntoIter<SocketAddr>;
   type Error = io::Error;
@@ -152,13 +159,27 @@ impl tower::Service<Name> for PolicyResolver {
   }
 
   fn call(&mut self, name: Name) -> Self::Future {
-    Box::pin(resolve_allowed(name.as_str().to_string()))
+    Box::pin(resolve_allowed(name.as_str().to_string(), true))
   }
 }
 
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  #[tokio::test]
+  async fn proxy_exceptions_do_not_open_fetch() {
+    BLOCK_PRIVATE_FETCH.store(true, Ordering::Relaxed);
+    set_private_targets(&["localhost".to_string()]);
+    assert!(resolve_allowed("localhost".into(), true).await.is_ok());
+    let refused = resolve_allowed("localhost".into(), false)
+      .await
+      .unwrap_err();
+    assert_eq!(refused.kind(), io::ErrorKind::PermissionDenied);
+    set_private_targets(&[]);
+    assert!(resolve_allowed("localhost".into(), true).await.is_err());
+    BLOCK_PRIVATE_FETCH.store(false, Ordering::Relaxed);
+  }
 
   #[test]
   fn private_ranges() {

@@ -3,18 +3,19 @@
 // Rust op confines every path to the app folder.
 import { op_buntime_respond_error, op_buntime_respond_file } from "ext:core/ops";
 
-const jsonError = (id, status, message) => op_buntime_respond_error(id, status, message);
+// The kind decides the status (the front end maps it).
+const jsonError = (id, kind, message) => op_buntime_respond_error(id, kind, message);
 
 /** The conditional headers are read by the op, where the request waits. */
 export async function serveStatic(id, method, pathname, entryName) {
   if (method !== "GET" && method !== "HEAD") {
-    return jsonError(id, 405, `Method ${method} not allowed on a static site`);
+    return jsonError(id, "method_not_allowed", `Method ${method} not allowed on a static site`);
   }
   let path;
   try {
     path = decodeURIComponent(pathname);
   } catch {
-    return jsonError(id, 400, "Malformed percent-encoding in path");
+    return jsonError(id, "bad_request", "Malformed percent-encoding in path");
   }
   if (path === "/" || path === "") path = entryName;
   const respondFile = (file) => op_buntime_respond_file(id, file);
@@ -23,10 +24,10 @@ export async function serveStatic(id, method, pathname, entryName) {
     outcome = await respondFile(`${path}/index.html`);
   }
   if (outcome === "forbidden") {
-    return jsonError(id, 403, "Path is outside the app folder");
+    return jsonError(id, "forbidden", "Path is outside the app folder");
   }
   if (outcome !== "served") {
     outcome = await respondFile(entryName);
-    if (outcome !== "served") jsonError(id, 404, `Not found: ${pathname}`);
+    if (outcome !== "served") jsonError(id, "not_found", `Not found: ${pathname}`);
   }
 }

@@ -2,6 +2,7 @@
 // app (`routes` first, then `fetch`), and streams the answers back. Many
 // requests run at once; the loop never waits for one to finish.
 import {
+  op_conditional_is_fresh,
   op_buntime_next_message,
   op_buntime_req_body_read,
   op_buntime_resp_end,
@@ -214,8 +215,7 @@ async function staticResponse(route, req) {
   if (res.status !== 200 || res.headers.has("etag")) return res.clone();
   route.etag ??= etagOf(res);
   const etag = await route.etag;
-  const match = req.headers.get("if-none-match");
-  if (match !== null && match.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*")) {
+  if (op_conditional_is_fresh(req.headers.get("if-none-match") ?? "", "", etag, -1)) {
     return new Response(null, { status: 304, headers: { etag } });
   }
   const out = res.clone();
@@ -234,8 +234,9 @@ function fileResponse(file, req) {
   if (!stat.isFile) return Response.json({ error: `Not found: ${file.name}` }, { status: 404 });
   const lastModified = new Date(Math.floor(stat.mtimeMs / 1000) * 1000).toUTCString();
   const headers = { "content-type": file.type, "last-modified": lastModified, "accept-ranges": "bytes" };
-  const since = Date.parse(req.headers.get("if-modified-since") ?? "");
-  if (!Number.isNaN(since) && Math.floor(stat.mtimeMs / 1000) * 1000 <= since) {
+  const inm = req.headers.get("if-none-match") ?? "";
+  const ims = req.headers.get("if-modified-since") ?? "";
+  if (op_conditional_is_fresh(inm, ims, "", Math.floor(stat.mtimeMs / 1000))) {
     return new Response(null, { status: 304, headers: { "last-modified": lastModified } });
   }
   const bytes = op_buntime_fs_read(file.name);
@@ -777,7 +778,7 @@ const handleRequest = (function handleRequest(handler, msg, config) {
     }
     // TRACE, TRACK and CONNECT are methods the Fetch standard refuses.
     if (method === "TRACE" || method === "TRACK" || method === "CONNECT") {
-      return op_buntime_respond_error(id, 400, `Bad request: method ${method} is not supported`);
+      return op_buntime_respond_error(id, "bad_request", `Bad request: method ${method} is not supported`);
     }
     // Built from an inner request, as Deno.serve does: the head came from
     // hyper already parsed and valid, so the Request constructor's
@@ -827,7 +828,7 @@ function answerLater(handler, id, method, url, inner, req, pending) {
 
 function failed(id, method, url, err) {
   console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
-  op_buntime_respond_error(id, 500, errorMessage(err));
+  op_buntime_respond_error(id, "app_error", errorMessage(err));
 }
 
 const runHook = (async function runHook(name, hook) {

@@ -1,5 +1,6 @@
+use buntime_embedded::front::connections;
 use buntime_embedded::settings::Settings;
-use buntime_embedded::{connections, worker};
+use buntime_embedded::worker;
 
 fn main() {
   let settings = Settings::from_env_and_args();

@@ -254,7 +254,7 @@ impl Metrics {
       "connections_proxy_threads_total",
       "counter",
       "Client connections served on a proxy thread (their first request went to a proxy rule).",
-      crate::proxy_threads::connections_served() as f64,
+      crate::proxy::threads::connections_served() as f64,
     );
     metric(
       "resident_memory_bytes",

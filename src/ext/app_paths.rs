@@ -63,33 +63,61 @@ pub enum Confined {
   Outside,
 }
 
-/// Resolves an app-relative path (already percent-decoded) inside `root`.
-/// Symlinks are followed and must land inside `root` too.
+/// Resolves an app-relative path (already percent-decoded) inside `root`
+/// (canonical). Symlinks are followed and must land inside `root` too.
 pub fn confine(root: &Path, relative: &str) -> Confined {
+  match join_inside(root, relative) {
+    Some(path) => contain(root, &path),
+    None => Confined::Outside,
+  }
+}
+
+/// Where `path` (absolute) really is, once symlinks are followed: inside
+/// `root` (canonical) or not. The check every other one here ends with.
+pub fn contain(root: &Path, path: &Path) -> Confined {
+  match std::fs::canonicalize(path) {
+    Ok(real) if real.starts_with(root) => Confined::Inside(real),
+    Ok(_) => Confined::Outside,
+    Err(_) => Confined::Missing,
+  }
+}
+
+/// [`confine`] for a path that may not exist yet (a file about to be
+/// written, a folder about to be made): the same refusals, then its
+/// deepest existing ancestor must be inside `root`. A symlink on the way
+/// that leads nowhere counts as outside. Returns the path under `root`.
+pub fn confine_new(root: &Path, relative: &str) -> Option<PathBuf> {
+  let path = join_inside(root, relative)?;
+  let mut existing = path.as_path();
+  while std::fs::symlink_metadata(existing).is_err() {
+    existing = existing.parent()?;
+  }
+  matches!(contain(root, existing), Confined::Inside(_)).then_some(path)
+}
+
+/// `relative` joined to `root` part by part, or `None` when a part would
+/// climb out (`..`) or is not a plain name.
+fn join_inside(root: &Path, relative: &str) -> Option<PathBuf> {
   if relative.contains('\0') {
-    return Confined::Outside;
+    return None;
   }
   let mut path = root.to_path_buf();
   for part in relative.split(['/', '\\']) {
     match part {
       "" | "." => {}
-      ".." => return Confined::Outside,
+      ".." => return None,
       part => {
         if Path::new(part)
           .components()
           .any(|c| !matches!(c, Component::Normal(_)))
         {
-          return Confined::Outside;
+          return None;
         }
         path.push(part);
       }
     }
   }
-  match std::fs::canonicalize(&path) {
-    Ok(real) if real.starts_with(root) => Confined::Inside(real),
-    Ok(_) => Confined::Outside,
-    Err(_) => Confined::Missing,
-  }
+  Some(path)
 }
 
 #[cfg(test)]
@@ -136,5 +164,27 @@ mod tests {
       shown_path(root, &root.join("index.js")),
       Path::new("/app/index.js")
     );
+  }
+
+  #[test]
+  fn new_paths_stay_inside_through_symlinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.join("data")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("out")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("gone"), root.join("dangling")).unwrap();
+    assert_eq!(
+      confine_new(&root, "data/new/file.db"),
+      Some(root.join("data/new/file.db"))
+    );
+    assert_eq!(confine_new(&root, "new.txt"), Some(root.join("new.txt")));
+    assert_eq!(confine_new(&root, "out/x"), None);
+    assert_eq!(confine_new(&root, "dangling"), None);
+    assert_eq!(confine_new(&root, "data/../../x"), None);
+    assert_eq!(confine_new(&root, "a\0b"), None);
+    assert!(matches!(confine(&root, "out"), Confined::Outside));
+    assert!(matches!(confine(&root, "data"), Confined::Inside(_)));
+    assert!(matches!(confine(&root, "nothing"), Confined::Missing));
   }
 }

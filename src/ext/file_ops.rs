@@ -14,6 +14,7 @@ use http::HeaderMap;
 use serde::Serialize;
 
 use super::app_paths::{confine, confine_app_file, Confined};
+use super::conditional::is_fresh;
 use super::ops::{InFlight, WorkerContext};
 use super::protocol::{Reply, ResponseBody, ResponseHead};
 use super::static_privacy::is_private_static;
@@ -153,20 +154,12 @@ pub async fn op_buntime_respond_file(
     http::header::LAST_MODIFIED,
     HeaderValue::from_str(&last_modified).expect("ascii"),
   );
-  // If-None-Match wins over If-Modified-Since (RFC 9110).
-  let fresh = if !if_none_match.is_empty() {
-    if_none_match
-      .split(',')
-      .any(|tag| tag.trim() == etag || tag.trim() == "*")
-  } else {
-    httpdate::parse_http_date(&if_modified_since).is_ok_and(|since| {
-      stamp.as_secs()
-        <= since
-          .duration_since(std::time::UNIX_EPOCH)
-          .unwrap_or_default()
-          .as_secs()
-    })
-  };
+  let fresh = is_fresh(
+    &if_none_match,
+    &if_modified_since,
+    Some(&etag),
+    Some(stamp.as_secs()),
+  );
   let (status, body) = if fresh {
     (304, Bytes::new())
   } else {

@@ -8,6 +8,7 @@
 pub mod app_log;
 pub mod app_paths;
 pub mod bun_ops;
+pub mod conditional;
 pub mod file_ops;
 pub mod net_policy;
 pub mod node_ops;
@@ -50,6 +51,7 @@ deno_core::extension!(
     file_ops::op_buntime_file_read,
     file_ops::op_buntime_file_stat,
     file_ops::op_buntime_respond_file,
+    conditional::op_conditional_is_fresh,
     app_log::op_buntime_log,
     ops::op_buntime_set_timeout,
     socket_ops::op_buntime_ws_upgrade,
@@ -136,6 +138,23 @@ deno_core::extension!(
     "node:util/types" = "node/util_types.js",
   ],
 );
+
+/// Whether `node:<name>` is a Node built-in an app may import: the
+/// lazily loaded modules above are the one list (internal ones, `_*` and
+/// `bun*`, are reached by other names).
+pub fn is_node_builtin(name: &str) -> bool {
+  static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+  NAMES
+    .get_or_init(|| {
+      buntime::init()
+        .lazy_loaded_esm_files
+        .iter()
+        .filter_map(|file| file.specifier.strip_prefix("node:"))
+        .filter(|name| !name.starts_with('_') && !name.starts_with("bun"))
+        .collect()
+    })
+    .contains(&name)
+}
 
 /// The extensions of every isolate, in snapshot order.
 pub fn extensions() -> Vec<Extension> {

@@ -16,7 +16,8 @@ use http_body_util::BodyExt;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::protocol::{
-  Reply, RequestBody, RequestJob, ResponseBody, ResponseHead, WorkerMessage, RESPONSE_CHUNK_BUFFER,
+  Failure, Reply, RequestBody, RequestJob, ResponseBody, ResponseHead, WorkerMessage,
+  RESPONSE_CHUNK_BUFFER,
 };
 
 /// Per-isolate facts the ops need, put into `OpState` when the worker starts.
@@ -597,15 +598,14 @@ pub fn op_buntime_resp_end(state: &mut OpState, #[smi] id: u32) {
 pub fn op_buntime_respond_error(
   state: &mut OpState,
   #[smi] id: u32,
-  #[smi] status: u32,
+  #[string] kind: &str,
   #[string] message: &str,
 ) {
   let in_flight = state.borrow_mut::<InFlight>();
-  let status = u16::try_from(status).unwrap_or(500);
   if let Some(slot) = in_flight.slots.get_mut(&id) {
     if let Some(reply) = slot.reply.take() {
       let _ = reply.send(Reply::Failed {
-        status,
+        kind: Failure::from_name(kind),
         message: message.to_string(),
       });
     }

@@ -94,11 +94,42 @@ pub enum Reply {
   /// The app accepted the WebSocket handshake: the front end completes it
   /// and relays frames through these channels.
   Upgrade(SocketLink),
-  /// The app failed this request; the front end answers JSON.
+  /// The app failed this request; the front end answers JSON, with the
+  /// status the kind calls for.
   Failed {
-    status: u16,
+    kind: Failure,
     message: String,
   },
+}
+
+/// Why a worker could not answer a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+  /// The request cannot be served as asked (bad percent-encoding, a
+  /// method the app's server does not take).
+  BadRequest,
+  MethodNotAllowed,
+  /// A path that leaves the app's folder.
+  Forbidden,
+  NotFound,
+  /// The app threw, or did not load.
+  AppError,
+  /// The worker was stopped (memory limit, a request past its timeout).
+  Stopped,
+}
+
+impl Failure {
+  /// The kind as `runtime-js/` names it; unknown names are app errors.
+  pub fn from_name(name: &str) -> Self {
+    match name {
+      "bad_request" => Self::BadRequest,
+      "method_not_allowed" => Self::MethodNotAllowed,
+      "forbidden" => Self::Forbidden,
+      "not_found" => Self::NotFound,
+      "stopped" => Self::Stopped,
+      _ => Self::AppError,
+    }
+  }
 }
 
 pub struct ResponseHead {

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
@@ -178,41 +178,18 @@ fn confine_db_path(root: &Path, given: &str) -> Result<PathBuf, JsErrorBox> {
       "Cannot open database {given:?}: database files must be inside the app folder"
     ))
   };
-  let path = Path::new(given);
-  if given.contains('\0')
-    || path
-      .components()
-      .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)))
-  {
-    return Err(outside());
-  }
-  let real = super::app_paths::real_path(root, path);
-  let relative = if path.is_absolute() {
-    real.strip_prefix(root).map_err(|_| outside())?
-  } else {
-    path
-  };
-  let full = root.join(relative);
-  let (Some(parent), Some(name)) = (full.parent(), full.file_name()) else {
-    return Err(outside());
-  };
-  let parent = std::fs::canonicalize(parent).map_err(|_| {
-    JsErrorBox::generic(format!(
+  let relative = super::app_paths::app_relative(root, given).ok_or_else(outside)?;
+  let path = super::app_paths::confine_new(root, &relative).ok_or_else(outside)?;
+  if !path.parent().is_some_and(Path::is_dir) {
+    return Err(JsErrorBox::generic(format!(
       "Cannot open database {given:?}: its folder does not exist"
-    ))
-  })?;
-  if !parent.starts_with(root) {
-    return Err(outside());
+    )));
   }
-  let target = parent.join(name);
-  if std::fs::symlink_metadata(&target).is_ok() {
-    let real = std::fs::canonicalize(&target).map_err(|_| outside())?;
-    if !real.starts_with(root) {
-      return Err(outside());
-    }
-    return Ok(real);
+  // An existing file (or a symlink to one inside) is opened where it is.
+  match std::fs::canonicalize(&path) {
+    Ok(real) => Ok(real),
+    Err(_) => Ok(path),
   }
-  Ok(target)
 }
 
 /// `flags`: SQLite's (and Bun's) 1 = readonly, 2 = readwrite, 4 = create;

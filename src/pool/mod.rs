@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use crate::app_config::AppConfig;
+use crate::apps::config::AppConfig;
 use crate::ext::protocol::{ConnectionTask, RequestJob, WorkerMessage};
 use crate::worker::{self, Standby, WorkerControl, WorkerHandle, WorkerSpec};
 

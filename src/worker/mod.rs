@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::ext::node_ops::ModuleHostRef;
 use crate::ext::ops::{ConnectionHost, DoneSignal, InFlight, Inbox, StopFlag, WorkerContext};
-use crate::ext::protocol::{Reply, WorkerMessage};
+use crate::ext::protocol::{Failure, Reply, WorkerMessage};
 use crate::ext::socket_ops::{OpenSockets, Sockets};
 use module_loader::AppModuleLoader;
 
@@ -47,6 +47,17 @@ pub struct WorkerSpec {
   pub heap_limit_bytes: usize,
   /// `lowMemory`: collect garbage whenever the worker goes idle.
   pub low_memory: bool,
+}
+
+impl WorkerSpec {
+  /// Whether clients see the app's own stack frames in its 500s (its
+  /// `NODE_ENV` is `development`); otherwise only the log has them.
+  pub fn shows_stacks(&self) -> bool {
+    self
+      .env
+      .get("NODE_ENV")
+      .is_some_and(|env| env == "development")
+  }
 }
 
 /// Shared between the front end and a worker thread: how to stop it and
@@ -434,9 +445,9 @@ async fn run(
 
   if let Err(message) = control.ticking(load_app(&mut runtime, &spec)).await {
     FAILED.fetch_add(1, Ordering::Relaxed);
-    let (status, message) = failure(&control, &format!("App failed to load: {message}"));
+    let (kind, message) = failure(&control, &format!("App failed to load: {message}"));
     tracing::error!(app = %spec.key, "{message}");
-    fail_pending(&mut runtime, status, &message);
+    fail_pending(&mut runtime, kind, &message);
     return;
   }
   tracing::debug!(app = %spec.key, load_ms = started.elapsed().as_secs_f64() * 1e3, "worker ready");
@@ -453,12 +464,12 @@ async fn run(
   match result {
     Err(err) => {
       FAILED.fetch_add(1, Ordering::Relaxed);
-      let (status, message) = failure(
+      let (kind, message) = failure(
         &control,
         &format!("Worker stopped on an uncaught error: {err}"),
       );
       tracing::error!(app = %spec.key, "{message}");
-      fail_pending(&mut runtime, status, &message);
+      fail_pending(&mut runtime, kind, &message);
     }
     // Ended without an error surfacing: done (nothing is pending then), or
     // stopped from outside (stuck, out of memory) with requests unanswered.
@@ -466,8 +477,8 @@ async fn run(
       if control.out_of_memory.load(Ordering::Acquire) {
         FAILED.fetch_add(1, Ordering::Relaxed);
       }
-      let (status, message) = failure(&control, "Worker stopped before answering");
-      fail_pending(&mut runtime, status, &message);
+      let (kind, message) = failure(&control, "Worker stopped before answering");
+      fail_pending(&mut runtime, kind, &message);
     }
   }
 }
@@ -484,20 +495,20 @@ fn connection_host() -> ConnectionHost {
   }))
 }
 
-/// The status and message for requests a failed worker cannot answer.
-fn failure(control: &WorkerControl, message: &str) -> (u16, String) {
+/// The kind and message for requests a failed worker cannot answer.
+fn failure(control: &WorkerControl, message: &str) -> (Failure, String) {
   if control.out_of_memory.load(Ordering::Acquire) {
     (
-      503,
+      Failure::Stopped,
       "Worker exceeded its memory limit and was stopped".to_string(),
     )
   } else if control.stop.is_set() {
     (
-      503,
+      Failure::Stopped,
       "Worker was stopped after a request ran past its timeout".to_string(),
     )
   } else {
-    (500, message.to_string())
+    (Failure::AppError, message.to_string())
   }
 }
 
@@ -588,12 +599,12 @@ async fn load_app_module(
 
 /// Answers every request the worker holds, in flight or still queued, with
 /// `message`: the worker cannot serve any of them.
-fn fail_pending(runtime: &mut JsRuntime, status: u16, message: &str) {
+fn fail_pending(runtime: &mut JsRuntime, kind: Failure, message: &str) {
   let state = runtime.op_state();
   let mut state = state.borrow_mut();
   let fail = |reply: tokio::sync::oneshot::Sender<Reply>| {
     let _ = reply.send(Reply::Failed {
-      status,
+      kind,
       message: message.to_string(),
     });
   };

@@ -20,37 +20,11 @@ use oxc_resolver::{ResolveOptions, Resolver, TsconfigDiscovery, TsconfigOptions}
 use regex::Regex;
 
 use super::transpile::{self, Jsx};
-use crate::ext::app_paths::{real_path, shown_path, VIRTUAL_ROOT};
+use crate::ext::app_paths::{contain, real_path, shown_path, Confined, VIRTUAL_ROOT};
 use crate::ext::node_ops::ModuleHost;
 
-/// Node built-ins an app may import (`node:x` or bare `x`), each served by
-/// the lazily loaded module of the same name in `src/ext/mod.rs`.
-const NODE_BUILTINS: &[&str] = &[
-  "assert",
-  "assert/strict",
-  "async_hooks",
-  "buffer",
-  "crypto",
-  "events",
-  "fs",
-  "fs/promises",
-  "module",
-  "os",
-  "path",
-  "path/posix",
-  "process",
-  "querystring",
-  "stream",
-  "stream/promises",
-  "string_decoder",
-  "timers",
-  "timers/promises",
-  "url",
-  "util",
-  "util/types",
-];
-
-/// Built-ins that exist in Node but not here: importing one names it.
+/// Built-ins (`node:x`, bare `x`, `bun`, `bun:sqlite`) as the specifiers of
+/// the extension's modules; those that exist in Node but not here, named.
 fn builtin_specifier(specifier: &str) -> Option<Result<String, String>> {
   if let Some(name) = specifier.strip_prefix("bun:") {
     return Some(match name {
@@ -67,7 +41,7 @@ fn builtin_specifier(specifier: &str) -> Option<Result<String, String>> {
     Some(name) => (name, true),
     None => (specifier, false),
   };
-  if NODE_BUILTINS.contains(&name) {
+  if crate::ext::is_node_builtin(name) {
     return Some(Ok(format!("node:{name}")));
   }
   let known_node = explicit || NODE_ONLY.contains(&name.split('/').next().unwrap_or(name));
@@ -202,15 +176,12 @@ impl AppResolution {
 
   /// The real path of `path`, which must lie inside the app folder.
   fn confine(&self, path: &Path, specifier: &str) -> Result<PathBuf, String> {
-    let real = path
-      .canonicalize()
-      .map_err(|_| format!("Cannot find module {}", self.display(path)))?;
-    if real.starts_with(&self.root) {
-      Ok(real)
-    } else {
-      Err(format!(
+    match contain(&self.root, path) {
+      Confined::Inside(real) => Ok(real),
+      Confined::Missing => Err(format!("Cannot find module {}", self.display(path))),
+      Confined::Outside => Err(format!(
         "Cannot import \"{specifier}\": it is outside the app folder"
-      ))
+      )),
     }
   }
 

@@ -422,37 +422,6 @@ fn urlencode(text: &str) -> String {
     .collect()
 }
 
-#[test]
-fn internal_routes_refuse_other_peers_without_a_token() {
-  use buntime_embedded::internal::access_denied;
-  let remote: std::net::SocketAddr = "10.1.2.3:5000".parse().unwrap();
-  let local: std::net::SocketAddr = "127.0.0.1:5000".parse().unwrap();
-  let local6: std::net::SocketAddr = "[::1]:5000".parse().unwrap();
-  assert_eq!(
-    access_denied(None, None, Some(remote)).map(|d| d.0.as_u16()),
-    Some(403)
-  );
-  assert_eq!(
-    access_denied(None, None, None).map(|d| d.0.as_u16()),
-    Some(403)
-  );
-  assert_eq!(access_denied(None, None, Some(local)), None);
-  assert_eq!(access_denied(None, None, Some(local6)), None);
-  // With a token, the address does not matter; the token does.
-  assert_eq!(
-    access_denied(Some("t"), Some("Bearer t"), Some(remote)),
-    None
-  );
-  assert_eq!(
-    access_denied(Some("t"), Some("Bearer x"), Some(local)).map(|d| d.0.as_u16()),
-    Some(401)
-  );
-  assert_eq!(
-    access_denied(Some("t"), None, Some(local)).map(|d| d.0.as_u16()),
-    Some(401)
-  );
-}
-
 #[tokio::test]
 async fn apps_cannot_read_host_files_or_reach_private_addresses_when_blocked() {
   let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

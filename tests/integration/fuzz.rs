@@ -6,10 +6,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use buntime_embedded::app_config;
-use buntime_embedded::deployments::confine;
+use buntime_embedded::admin::deployments::confine;
+use buntime_embedded::apps::config as app_config;
+use buntime_embedded::apps::resolver::{parse_range, Resolver};
 use buntime_embedded::proxy::ProxyRules;
-use buntime_embedded::resolver::{parse_range, Resolver};
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use semver::Version;

@@ -944,9 +944,10 @@ export default {
   }
   let thrown = server.get("/paths/throw").await.error();
   assert!(thrown.starts_with("Error: boom"), "{thrown}");
-  assert!(thrown.contains("index.js:5:"), "{thrown}");
-  // The log keeps the whole story.
+  // Stack frames, even the app's own, only in development (and the log).
+  assert!(!thrown.contains("index.js:5:"), "{thrown}");
   assert!(server.log().contains("boom"));
+  assert!(server.log().contains("index.js:5:"));
   assert_neighbour_serves(&mut server).await;
 }
 

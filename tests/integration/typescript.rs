@@ -67,11 +67,26 @@ async fn stack_traces_point_at_typescript_lines() {
     "trace/1.0.0/index.ts",
     "type Id = number;\n\nconst id: Id = 1;\n\nexport default {\n  fetch(): Response {\n    throw new Error(`failed ${id}`);\n  },\n};\n",
   );
+  // The same app in development: its stack reaches the client too.
+  apps.file(
+    "trace-dev/1.0.0/index.ts",
+    "type Id = number;\n\nconst id: Id = 1;\n\nexport default {\n  fetch(): Response {\n    throw new Error(`failed ${id}`);\n  },\n};\n",
+  );
+  apps.file(
+    "trace-dev/1.0.0/worker.config.json",
+    r#"{ "env": { "NODE_ENV": "development" } }"#,
+  );
   let server = Server::start(&apps);
   let error = server.get("/trace").await.error();
+  assert_eq!(error, "Error: failed 1", "the stack stays in the log");
+  let error = server.get("/trace-dev").await.error();
   assert!(error.contains("Error: failed 1"), "{error}");
   assert!(
     error.contains("index.ts:7:"),
     "stack should point at line 7: {error}"
+  );
+  assert!(
+    server.log().contains("index.ts:7:"),
+    "the log keeps the stack"
   );
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -25,17 +25,26 @@ use serde_json::json;
 use tokio::sync::watch;
 use tokio_stream::wrappers::WatchStream;
 
-use crate::http_error::json_error;
-use crate::server::AppState;
+use crate::http_error::{
+  HttpError, LOOPBACK_ONLY, NO_INTERNAL_ROUTE, OWN_PEER, TWO_AUTHORIZATIONS,
+};
+use crate::state::AppState;
 
+pub mod deployments;
+pub mod self_peer;
+
+/// The `/_/…` routes. Starts the stats feed `/_/sse` subscribers share.
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
+  let (feed_tx, feed_rx) = watch::channel(String::new());
+  spawn_stats_feed(&state, feed_tx);
   let guarded = Router::new()
     .route("/metrics", get(metrics))
     .route("/metrics/prometheus", get(prometheus))
     .route("/stats", get(stats))
     .route("/sse", get(sse))
-    .nest("/deployments", crate::deployments::router())
-    .fallback(|| async { json_error(StatusCode::NOT_FOUND, "No such internal route") })
+    .nest("/deployments", deployments::router())
+    .layer(axum::Extension(StatsFeed(feed_rx)))
+    .fallback(|| async { HttpError::new(StatusCode::NOT_FOUND, NO_INTERNAL_ROUTE) })
     .layer(middleware::from_fn_with_state(state, guard));
   Router::new()
     .route("/health", get(health))
@@ -48,7 +57,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
   let (workers, pool_size) = state.pool.size();
   Json(json!({
     "status": "ok",
-    "version": crate::server::VERSION,
+    "version": crate::VERSION,
     "uptimeMs": state.metrics.uptime().as_millis() as u64,
     "workers": workers,
     "poolSize": pool_size,
@@ -96,17 +105,14 @@ pub fn access_denied(
   token: Option<&str>,
   authorization: Option<&str>,
   peer: Option<SocketAddr>,
-) -> Option<(StatusCode, &'static str)> {
+) -> Option<HttpError> {
   match token {
     Some(token) => {
       let given = authorization.and_then(bearer_token).unwrap_or("");
-      (!same_token(given.as_bytes(), token.as_bytes()))
-        .then_some((StatusCode::UNAUTHORIZED, "Missing or wrong bearer token"))
+      (!same_token(given.as_bytes(), token.as_bytes())).then(HttpError::unauthorized)
     }
-    None => (!peer.is_some_and(|addr| addr.ip().is_loopback())).then_some((
-      StatusCode::FORBIDDEN,
-      "Internal routes answer loopback clients only (set ADMIN_TOKEN)",
-    )),
+    None => (!peer.is_some_and(|addr| addr.ip().is_loopback()))
+      .then(|| HttpError::new(StatusCode::FORBIDDEN, LOOPBACK_ONLY)),
   }
 }
 
@@ -120,10 +126,7 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
     .count()
     > 1
   {
-    return json_error(
-      StatusCode::BAD_REQUEST,
-      "More than one Authorization header",
-    );
+    return HttpError::new(StatusCode::BAD_REQUEST, TWO_AUTHORIZATIONS).into_response();
   }
   let authorization = request
     .headers()
@@ -135,20 +138,11 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
     .map(|info| info.0);
   // The server's own apps and proxy rules never reach the admin API, with
   // or without a token: loopback trust is for the operator.
-  if peer.is_some_and(crate::self_peer::is_own_socket) {
-    return json_error(
-      StatusCode::FORBIDDEN,
-      "Internal routes do not answer requests made by the server's own apps or proxy",
-    );
+  if peer.is_some_and(self_peer::is_own_socket) {
+    return HttpError::new(StatusCode::FORBIDDEN, OWN_PEER).into_response();
   }
-  if let Some((status, message)) = access_denied(state.admin_token(), authorization, peer) {
-    let mut response = json_error(status, message);
-    if status == StatusCode::UNAUTHORIZED {
-      response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    return response;
+  if let Some(denied) = access_denied(state.admin_token(), authorization, peer) {
+    return denied.into_response();
   }
   next.run(request).await
 }
@@ -173,17 +167,20 @@ async fn prometheus(State(state): State<Arc<AppState>>) -> Response {
     .into_response()
 }
 
+/// The latest stats JSON, published once a second for `/_/sse`.
+#[derive(Clone)]
+struct StatsFeed(watch::Receiver<String>);
+
 async fn sse(
-  State(state): State<Arc<AppState>>,
+  axum::Extension(StatsFeed(feed)): axum::Extension<StatsFeed>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-  let events =
-    WatchStream::from_changes(state.stats_feed.clone()).map(|json| Ok(Event::default().data(json)));
+  let events = WatchStream::from_changes(feed).map(|json| Ok(Event::default().data(json)));
   Sse::new(events).keep_alive(KeepAlive::default())
 }
 
 /// Publishes the stats JSON once a second; every SSE subscriber reads the
 /// same snapshot, so many subscribers cost one snapshot per second.
-pub fn spawn_stats_feed(state: &Arc<AppState>, sender: watch::Sender<String>) {
+fn spawn_stats_feed(state: &Arc<AppState>, sender: watch::Sender<String>) {
   let state = Arc::downgrade(state);
   tokio::spawn(async move {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -195,7 +192,7 @@ pub fn spawn_stats_feed(state: &Arc<AppState>, sender: watch::Sender<String>) {
       }
       let json = state.metrics.stats_json(&state.pool.stats()).to_string();
       // `send_replace` so each second is an event even if nothing changed;
-      // the state keeps one receiver, so skip when it is the only one.
+      // the router keeps one receiver, so skip when it is the only one.
       sender.send_replace(json);
     }
   });
@@ -224,11 +221,21 @@ mod tests {
 
   #[test]
   fn access_rules() {
-    let loopback: SocketAddr = "127.0.0.1:5000".parse().unwrap();
-    let remote: SocketAddr = "203.0.113.9:5000".parse().unwrap();
-    assert!(access_denied(None, None, Some(loopback)).is_none());
-    assert!(access_denied(None, None, Some(remote)).is_some());
-    assert!(access_denied(Some("t"), Some("bearer t"), Some(remote)).is_none());
-    assert!(access_denied(Some("t"), Some("Bearer u"), Some(loopback)).is_some());
+    let denied = |token, authorization, peer: Option<&str>| {
+      let peer = peer.map(|p| p.parse::<SocketAddr>().unwrap());
+      access_denied(token, authorization, peer).map(|denied| denied.status().as_u16())
+    };
+    let (loopback, loopback6, remote) = ("127.0.0.1:5000", "[::1]:5000", "203.0.113.9:5000");
+    assert_eq!(denied(None, None, Some(loopback)), None);
+    assert_eq!(denied(None, None, Some(loopback6)), None);
+    assert_eq!(denied(None, None, Some(remote)), Some(403));
+    assert_eq!(denied(None, None, None), Some(403));
+    // With a token, the address does not matter; the token does.
+    assert_eq!(denied(Some("t"), Some("bearer t"), Some(remote)), None);
+    assert_eq!(
+      denied(Some("t"), Some("Bearer u"), Some(loopback)),
+      Some(401)
+    );
+    assert_eq!(denied(Some("t"), None, Some(loopback)), Some(401));
   }
 }

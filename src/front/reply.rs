@@ -9,38 +9,24 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::StreamExt;
 use tokio::sync::oneshot;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::ext::protocol::{Deadline, Reply, ResponseBody, ResponseHead};
-use crate::html_base::inject_base;
-use crate::http_error::json_error;
+use crate::front::html_base::inject_base;
+use crate::http_error::HttpError;
 use crate::pool::{Dispatched, PoolError};
 use crate::proxy;
 
 pub(crate) fn pool_error(key: &str, err: PoolError) -> Response {
   match err {
-    err @ (PoolError::Full(_) | PoolError::FreshFull(_)) => {
-      let mut response = json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("Server busy: {err}"),
-      );
-      response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-      response
-    }
-    err => {
-      tracing::error!(app = %key, "{err}");
-      json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("Worker unavailable: {err}"),
-      )
-    }
+    err @ (PoolError::Full(_) | PoolError::FreshFull(_)) => HttpError::server_busy(err),
+    err => HttpError::worker_unavailable(&err).logged(key, err),
   }
+  .into_response()
 }
 
 /// The worker's reply, or `Err` once the request's deadline (which the app
@@ -162,19 +148,51 @@ pub(crate) fn into_response(
 }
 
 /// What a client may see of a failure the worker reported (an app's
-/// exception, a load error): the message and the stack frames in the app's
-/// own files, as `index.js:1:7`; the log keeps it all.
-pub(crate) fn public_message(message: &str) -> String {
+/// exception, a load error): the message, and with `app_stack` (the app
+/// runs with `NODE_ENV=development`) the stack frames in the app's own
+/// files, as `index.js:1:7`. Never the server's frames; the log keeps all.
+pub(crate) fn public_message(message: &str, app_stack: bool) -> String {
   const APP_URL: &str = "file:///app/";
+  // A syntax error's position is part of what it says, not a stack.
+  let app_stack = app_stack
+    || message
+      .lines()
+      .next()
+      .is_some_and(|first| first.contains("SyntaxError"));
   message
     .lines()
-    .map(|line| line.replace(APP_URL, ""))
     .filter(|line| {
+      let frame = line.trim_start().starts_with("at ");
       let internal = ["ext:", "node:", "file://"]
         .iter()
-        .any(|p| line.contains(p));
-      !(line.trim_start().starts_with("at ") && internal)
+        .any(|p| line.replace(APP_URL, "").contains(p));
+      !frame || (app_stack && !internal)
     })
+    .map(|line| line.replace(APP_URL, ""))
     .collect::<Vec<_>>()
     .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+  use super::public_message;
+
+  #[test]
+  fn public_messages_keep_app_frames_only_in_development() {
+    let message = "Error: boom\n    at fetch (file:///app/index.js:5:11)\n    at handle (ext:buntime/30_serve.js:1:2)\n    at x (node:internal/y:1:1)";
+    assert_eq!(public_message(message, false), "Error: boom");
+    assert_eq!(
+      public_message(message, true),
+      "Error: boom\n    at fetch (index.js:5:11)"
+    );
+    assert_eq!(
+      public_message("SyntaxError: x\n    at file:///app/a.ts:4:3", false),
+      "SyntaxError: x\n    at a.ts:4:3"
+    );
+    // A message line (not a frame) stays, with the app's URLs shortened.
+    assert_eq!(
+      public_message("SyntaxError at file:///app/a.ts:4:3", false),
+      "SyntaxError at a.ts:4:3"
+    );
+  }
 }

@@ -26,7 +26,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
-use crate::server::AppState;
+use crate::http_error::HttpError;
+use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
   Router::new()
@@ -38,30 +39,20 @@ pub fn router() -> Router<Arc<AppState>> {
     .route("/download", get(download))
 }
 
-/// A refused operation: status, a stable code and a message.
-struct ApiError(StatusCode, &'static str, String);
-
-impl IntoResponse for ApiError {
-  fn into_response(self) -> Response {
-    let body = json!({ "success": false, "error": { "code": self.1, "message": self.2 } });
-    (self.0, Json(body)).into_response()
-  }
+fn bad_path(message: impl Into<String>) -> HttpError {
+  HttpError::api(StatusCode::BAD_REQUEST, "INVALID_PATH", message.into())
 }
 
-fn bad_path(message: impl Into<String>) -> ApiError {
-  ApiError(StatusCode::BAD_REQUEST, "INVALID_PATH", message.into())
-}
-
-fn not_found(path: &str) -> ApiError {
-  ApiError(
+fn not_found(path: &str) -> HttpError {
+  HttpError::api(
     StatusCode::NOT_FOUND,
     "NOT_FOUND",
     format!("No such file or folder: {path}"),
   )
 }
 
-fn io_error(err: std::io::Error) -> ApiError {
-  ApiError(
+fn io_error(err: std::io::Error) -> HttpError {
+  HttpError::api(
     StatusCode::INTERNAL_SERVER_ERROR,
     "IO_ERROR",
     err.to_string(),
@@ -80,7 +71,7 @@ struct Resolved {
   path: PathBuf,
 }
 
-fn resolve(apps_dir: &Path, relative: &str) -> Result<Resolved, ApiError> {
+fn resolve(apps_dir: &Path, relative: &str) -> Result<Resolved, HttpError> {
   if relative.contains(['\0', '\\']) {
     return Err(bad_path("Path contains forbidden characters"));
   }
@@ -88,39 +79,18 @@ fn resolve(apps_dir: &Path, relative: &str) -> Result<Resolved, ApiError> {
     return Err(bad_path("Path must be relative to the apps folder"));
   }
   let root = apps_dir.canonicalize().map_err(io_error)?;
-  let mut path = root.clone();
-  for component in Path::new(relative).components() {
-    match component {
-      Component::Normal(part) => {
-        // A name that decodes to a traversal is refused too: some client
-        // on the way may decode it later.
-        let decoded = percent_encoding::percent_decode(part.as_encoded_bytes()).decode_utf8_lossy();
-        if decoded == ".." || decoded == "." || decoded.contains(['/', '\\']) {
-          return Err(bad_path(format!(
-            "Path {relative:?} leaves the apps folder"
-          )));
-        }
-        path.push(part)
-      }
-      Component::CurDir => {}
-      _ => {
-        return Err(bad_path(format!(
-          "Path {relative:?} leaves the apps folder"
-        )))
+  let leaves = || bad_path(format!("Path {relative:?} leaves the apps folder"));
+  for part in Path::new(relative).components() {
+    if let Component::Normal(part) = part {
+      // A name that decodes to a traversal is refused too: some client
+      // on the way may decode it later.
+      let decoded = percent_encoding::percent_decode(part.as_encoded_bytes()).decode_utf8_lossy();
+      if decoded == ".." || decoded == "." || decoded.contains(['/', '\\']) {
+        return Err(leaves());
       }
     }
   }
-  // The deepest existing ancestor, with symlinks resolved, must be inside.
-  let mut existing = path.as_path();
-  while !existing.exists() {
-    existing = existing.parent().unwrap_or(&root);
-  }
-  let real = existing.canonicalize().map_err(io_error)?;
-  if !real.starts_with(&root) {
-    return Err(bad_path(format!(
-      "Path {relative:?} leaves the apps folder"
-    )));
-  }
+  let path = crate::ext::app_paths::confine_new(&root, relative).ok_or_else(leaves)?;
   let is_root = path == root;
   Ok(Resolved { is_root, path })
 }
@@ -134,7 +104,7 @@ pub fn confine(apps_dir: &Path, relative: &str) -> Option<PathBuf> {
 }
 
 /// A single file or folder name: no separators, not `.` or `..`.
-fn plain_name(name: &str) -> Result<&str, ApiError> {
+fn plain_name(name: &str) -> Result<&str, HttpError> {
   if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
     return Err(bad_path(format!("{name:?} is not a plain file name")));
   }
@@ -181,12 +151,12 @@ fn relative_display(apps_dir: &Path, path: &Path) -> String {
 async fn list(
   State(state): State<Arc<AppState>>,
   Query(query): Query<PathQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, HttpError> {
   let apps_dir = state.apps_dir();
   let target = resolve(apps_dir, &query.path)?;
   let meta = std::fs::metadata(&target.path).map_err(|_| not_found(&query.path))?;
   if !meta.is_dir() {
-    return Err(ApiError(
+    return Err(HttpError::api(
       StatusCode::BAD_REQUEST,
       "NOT_A_FOLDER",
       format!("{} is a file", query.path),
@@ -217,7 +187,7 @@ async fn list(
 async fn mkdir(
   State(state): State<Arc<AppState>>,
   Json(body): Json<PathBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, HttpError> {
   let target = resolve(state.apps_dir(), &body.path)?;
   if target.is_root {
     return Err(bad_path("A folder name is required"));
@@ -232,13 +202,13 @@ async fn remove(
   State(state): State<Arc<AppState>>,
   Query(query): Query<PathQuery>,
   body: bytes::Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Response, HttpError> {
   let path = if body.is_empty() {
     query.path
   } else {
     serde_json::from_slice::<PathBody>(&body)
       .map_err(|err| {
-        ApiError(
+        HttpError::api(
           StatusCode::BAD_REQUEST,
           "BAD_REQUEST",
           format!("Expected {{\"path\"}}: {err}"),
@@ -251,10 +221,10 @@ async fn remove(
   }
   let target = resolve(state.apps_dir(), &path)?;
   if target.is_root {
-    return Err(ApiError(
+    return Err(HttpError::api(
       StatusCode::FORBIDDEN,
       "FORBIDDEN",
-      "The apps folder itself cannot be deleted".into(),
+      "The apps folder itself cannot be deleted",
     ));
   }
   let meta = std::fs::symlink_metadata(&target.path).map_err(|_| not_found(&path))?;
@@ -270,13 +240,13 @@ async fn remove(
 async fn rename(
   State(state): State<Arc<AppState>>,
   Json(body): Json<RenameBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, HttpError> {
   let target = resolve(state.apps_dir(), &body.path)?;
   if target.is_root {
-    return Err(ApiError(
+    return Err(HttpError::api(
       StatusCode::FORBIDDEN,
       "FORBIDDEN",
-      "The apps folder itself cannot be renamed".into(),
+      "The apps folder itself cannot be renamed",
     ));
   }
   let new_name = plain_name(&body.new_name)?;
@@ -285,7 +255,7 @@ async fn rename(
   }
   let destination = target.path.with_file_name(new_name);
   if destination.exists() {
-    return Err(ApiError(
+    return Err(HttpError::api(
       StatusCode::CONFLICT,
       "EXISTS",
       format!("{new_name} already exists"),
@@ -302,13 +272,13 @@ async fn rename(
 async fn upload(
   State(state): State<Arc<AppState>>,
   mut multipart: Multipart,
-) -> Result<Response, ApiError> {
-  let limits = state.upload_limits();
+) -> Result<Response, HttpError> {
+  let limits = UploadLimits::of(&state.settings);
   let mut folder: Option<Resolved> = None;
   let mut written = Vec::new();
   let mut total: u64 = 0;
   let bad_form = |err: axum::extract::multipart::MultipartError| {
-    ApiError(
+    HttpError::api(
       StatusCode::BAD_REQUEST,
       "BAD_UPLOAD",
       format!("Malformed multipart body: {err}"),
@@ -322,10 +292,10 @@ async fn upload(
       }
       Some("files") | Some("file") => {
         let folder = folder.as_ref().ok_or_else(|| {
-          ApiError(
+          HttpError::api(
             StatusCode::BAD_REQUEST,
             "BAD_UPLOAD",
-            "Send the \"path\" field before the files".into(),
+            "Send the \"path\" field before the files",
           )
         })?;
         let name = plain_name(field.file_name().unwrap_or(""))?.to_string();
@@ -350,7 +320,7 @@ async fn upload(
                 _ => break,
               }
             }
-            return Err(ApiError(
+            return Err(HttpError::api(
               StatusCode::PAYLOAD_TOO_LARGE,
               "TOO_LARGE",
               format!("Upload exceeds {} MB", limits.max_upload_bytes >> 20),
@@ -379,17 +349,17 @@ async fn upload(
     }
   }
   let Some(folder) = folder else {
-    return Err(ApiError(
+    return Err(HttpError::api(
       StatusCode::BAD_REQUEST,
       "BAD_UPLOAD",
-      "The \"path\" field is required".into(),
+      "The \"path\" field is required",
     ));
   };
   if written.is_empty() {
-    return Err(ApiError(
+    return Err(HttpError::api(
       StatusCode::BAD_REQUEST,
       "BAD_UPLOAD",
-      "No files were sent".into(),
+      "No files were sent",
     ));
   }
   state.app_changed(&folder.path.join("x"));
@@ -403,10 +373,24 @@ pub struct UploadLimits {
   pub max_unpacked_bytes: u64,
 }
 
+impl UploadLimits {
+  fn of(settings: &crate::settings::Settings) -> Self {
+    Self {
+      max_upload_bytes: settings.max_upload_mb << 20,
+      max_zip_entries: settings.max_zip_entries,
+      max_unpacked_bytes: settings.max_unpacked_mb << 20,
+    }
+  }
+}
+
 /// Extracts into a temporary folder beside the destination, checking every
 /// entry's name and the totals, then moves the top-level entries in place.
-fn extract_zip(archive: &Path, into: &Path, limits: UploadLimits) -> Result<Vec<String>, ApiError> {
-  let refuse = |message: String| ApiError(StatusCode::BAD_REQUEST, "BAD_ZIP", message);
+fn extract_zip(
+  archive: &Path,
+  into: &Path,
+  limits: UploadLimits,
+) -> Result<Vec<String>, HttpError> {
+  let refuse = |message: String| HttpError::api(StatusCode::BAD_REQUEST, "BAD_ZIP", message);
   let file = std::fs::File::open(archive).map_err(io_error)?;
   let mut zip =
     zip::ZipArchive::new(file).map_err(|err| refuse(format!("Not a valid zip archive: {err}")))?;
@@ -500,7 +484,7 @@ fn extract_zip(archive: &Path, into: &Path, limits: UploadLimits) -> Result<Vec<
 async fn download(
   State(state): State<Arc<AppState>>,
   Query(query): Query<PathQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, HttpError> {
   let target = resolve(state.apps_dir(), &query.path)?;
   let meta = std::fs::metadata(&target.path).map_err(|_| not_found(&query.path))?;
   let name = target
@@ -558,7 +542,7 @@ fn tokio_util_stream(
 }
 
 /// A folder as a zip in an anonymous temporary file.
-fn zip_folder(source: &Path) -> Result<std::fs::File, ApiError> {
+fn zip_folder(source: &Path) -> Result<std::fs::File, HttpError> {
   let mut archive = tempfile::tempfile().map_err(io_error)?;
   {
     let mut writer = zip::ZipWriter::new(&mut archive);

@@ -2,7 +2,7 @@
 //! connection is served (placement: the front end, its app's worker
 //! thread, or a proxy thread), and the hyper service each one runs, with
 //! its limits (head and body timeouts, CONNECT refused, bare LF refused).
-//! What a request then becomes is `server.rs`'s job.
+//! What a request then becomes is [`super::pipeline`]'s job.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -11,17 +11,20 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::http_error::json_error;
+use super::placement::{placement, Placement};
+use super::{router, serve_request};
+use crate::front::strict_framing::StrictFraming;
+use crate::http_error::{HttpError, CONNECT_REFUSED, MALFORMED_BODY};
 use crate::limits::{ReadTimeoutBody, Tripped};
-use crate::proxy_threads::ProxyThreads;
-use crate::server::{closing, router, serve_request, AppState, Placement, VERSION};
+use crate::proxy::threads::ProxyThreads;
 use crate::settings::Settings;
-use crate::strict_framing::StrictFraming;
+use crate::state::AppState;
+use crate::VERSION;
 
 /// Serves until the process is stopped.
 pub async fn serve(settings: Settings) -> std::io::Result<()> {
@@ -136,7 +139,7 @@ async fn place_connection(
   let Ok(Ok(n)) = tokio::time::timeout(wait, tcp.peek(&mut head)).await else {
     return None;
   };
-  let placed = match state.placement(&head[..n]) {
+  let placed = match placement(state, &head[..n]) {
     Placement::FrontEnd => return Some(tcp),
     Placement::Worker(spec, config) => {
       let tcp = tcp.into_std().ok()?;
@@ -256,10 +259,9 @@ fn connection_service(
     async move {
       // Not a forward proxy: `CONNECT host:22` must not reach any route.
       if request.method() == http::Method::CONNECT {
-        let mut response = closing(json_error(
-          StatusCode::METHOD_NOT_ALLOWED,
-          "CONNECT is not supported: this server is not a forward proxy",
-        ));
+        let mut response = HttpError::new(StatusCode::METHOD_NOT_ALLOWED, CONNECT_REFUSED)
+          .closing()
+          .into_response();
         response.headers_mut().insert(
           header::ALLOW,
           HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
@@ -285,19 +287,14 @@ fn connection_service(
       // The client's framing failed (hyper's body error: a bad or huge
       // chunk size, a body cut short): its fault, whatever the app said.
       if malformed.is_set() && !stalled.is_set() {
-        return Ok(closing(json_error(
-          StatusCode::BAD_REQUEST,
-          "Malformed request body (bad chunked encoding or a body cut short)",
-        )));
+        return Ok(
+          HttpError::new(StatusCode::BAD_REQUEST, MALFORMED_BODY)
+            .closing()
+            .into_response(),
+        );
       }
       if stalled.is_set() {
-        return Ok(closing(json_error(
-          StatusCode::REQUEST_TIMEOUT,
-          format!(
-            "Request body timed out: nothing received for {}s",
-            body_idle.as_secs()
-          ),
-        )));
+        return Ok(HttpError::body_timeout(body_idle.as_secs()).into_response());
       }
       Ok(response)
     }

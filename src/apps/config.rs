@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::ext::app_paths::{contain, Confined};
+
 /// Searched in this order when `entrypoint` is not configured.
 pub const ENTRYPOINT_CANDIDATES: [&str; 6] = [
   "index.html",
@@ -229,23 +231,25 @@ pub struct Entrypoint {
 /// folder) or the first of [`ENTRYPOINT_CANDIDATES`].
 pub fn find_entrypoint(dir: &Path, config: &AppConfig) -> Result<Entrypoint, ConfigError> {
   let root = dir.canonicalize().map_err(|err| ConfigError {
-    file: dir.display().to_string(),
-    message: format!("app folder cannot be read: {err}"),
+    // Never the host path: this message reaches the client.
+    file: "app folder".into(),
+    message: format!("cannot be read: {err}"),
   })?;
   let candidates: Vec<&str> = match &config.entrypoint {
     Some(entry) => vec![entry.as_str()],
     None => ENTRYPOINT_CANDIDATES.to_vec(),
   };
   for candidate in &candidates {
-    let Ok(path) = root.join(candidate.trim_start_matches('/')).canonicalize() else {
-      continue;
+    let path = match contain(&root, &root.join(candidate.trim_start_matches('/'))) {
+      Confined::Inside(path) => path,
+      Confined::Missing => continue,
+      Confined::Outside => {
+        return Err(ConfigError {
+          file: "worker.config.json".into(),
+          message: format!("\"entrypoint\" {candidate:?} is outside the app folder"),
+        })
+      }
     };
-    if !path.starts_with(&root) {
-      return Err(ConfigError {
-        file: "worker.config.json".into(),
-        message: format!("\"entrypoint\" {candidate:?} is outside the app folder"),
-      });
-    }
     if !path.is_file() {
       continue;
     }

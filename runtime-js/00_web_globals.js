@@ -2,7 +2,7 @@
 // themselves). Loaded while the startup snapshot is made, so an isolate
 // starts with all of them in its heap.
 import { core, internals } from "ext:core/mod.js";
-import { op_bun_decompress_limit, op_buntime_log } from "ext:core/ops";
+import { op_bun_decompress_limit, op_app_log_write } from "ext:core/ops";
 
 const load = (specifier) => core.loadExtScript(specifier);
 
@@ -164,7 +164,7 @@ Object.defineProperties(globalThis, {
   setInterval: enumerable(timers.setInterval),
   setTimeout: enumerable(timers.setTimeout),
   structuredClone: enumerable(messagePort.structuredClone),
-  console: value(new consoleMod.Console((msg, level) => op_buntime_log(msg, level > 1))),
+  console: value(new consoleMod.Console((msg, level) => op_app_log_write(msg, level > 1))),
   Crypto: { get: () => crypto().Crypto, enumerable: false, configurable: true },
   CryptoKey: { get: () => crypto().CryptoKey, enumerable: false, configurable: true },
   SubtleCrypto: { get: () => crypto().SubtleCrypto, enumerable: false, configurable: true },

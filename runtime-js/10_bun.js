@@ -1,7 +1,7 @@
 // The `Bun` global and `process`: the parts of Bun's API that small web apps
 // use, backed by Buntime ops. `Bun.env`/`process.env` are one object, filled
 // per worker from the app's own environment (never the server's).
-import { op_buntime_file_read, op_buntime_file_stat, op_buntime_log } from "ext:core/ops";
+import { op_file_read, op_file_stat, op_app_log_write } from "ext:core/ops";
 import { core } from "ext:core/mod.js";
 
 const env = {};
@@ -25,7 +25,7 @@ class BunFile {
   }
 
   #stat() {
-    return op_buntime_file_stat(0, this.#path);
+    return op_file_stat(0, this.#path);
   }
 
   get size() {
@@ -41,7 +41,7 @@ class BunFile {
   }
 
   bytes() {
-    return op_buntime_file_read(0, this.#path);
+    return op_file_read(0, this.#path);
   }
 
   async arrayBuffer() {
@@ -61,7 +61,7 @@ class BunFile {
     const path = this.#path;
     return new ReadableStream({
       async start(controller) {
-        controller.enqueue(await op_buntime_file_read(0, path));
+        controller.enqueue(await op_file_read(0, path));
         controller.close();
       },
     });
@@ -181,8 +181,8 @@ const process = {
     throw new Error("process.kill() is not available inside a Buntime worker");
   },
   // Through the app's log (tagged, escaped, rate-limited), never raw stderr.
-  stdout: { write: (chunk) => (op_buntime_log(String(chunk), false), true), isTTY: false, fd: 1 },
-  stderr: { write: (chunk) => (op_buntime_log(String(chunk), true), true), isTTY: false, fd: 2 },
+  stdout: { write: (chunk) => (op_app_log_write(String(chunk), false), true), isTTY: false, fd: 1 },
+  stderr: { write: (chunk) => (op_app_log_write(String(chunk), true), true), isTTY: false, fd: 2 },
   stdin: { isTTY: false, fd: 0 },
 };
 

@@ -1,10 +1,10 @@
 // Static apps: files served from the entrypoint's folder, the entrypoint
 // itself for `/` and for any path that is not a file (SPA fallback). The
 // Rust op confines every path to the app folder.
-import { op_buntime_respond_error, op_buntime_respond_file } from "ext:core/ops";
+import { op_exchange_fail, op_file_respond } from "ext:core/ops";
 
 // The kind decides the status (the front end maps it).
-const jsonError = (id, kind, message) => op_buntime_respond_error(id, kind, message);
+const jsonError = (id, kind, message) => op_exchange_fail(id, kind, message);
 
 /** The conditional headers are read by the op, where the request waits. */
 export async function serveStatic(id, method, pathname, entryName) {
@@ -18,7 +18,7 @@ export async function serveStatic(id, method, pathname, entryName) {
     return jsonError(id, "bad_request", "Malformed percent-encoding in path");
   }
   if (path === "/" || path === "") path = entryName;
-  const respondFile = (file) => op_buntime_respond_file(id, file);
+  const respondFile = (file) => op_file_respond(id, file);
   let outcome = await respondFile(path);
   if (outcome === "dir") {
     outcome = await respondFile(`${path}/index.html`);

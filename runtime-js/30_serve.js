@@ -3,29 +3,29 @@
 // requests run at once; the loop never waits for one to finish.
 import {
   op_conditional_is_fresh,
-  op_buntime_next_message,
-  op_buntime_req_body_read,
-  op_buntime_resp_end,
-  op_buntime_resp_write,
-  op_buntime_respond_bytes,
-  op_buntime_respond_error,
-  op_buntime_respond_stream,
-  op_buntime_respond_text,
-  op_buntime_respond_typed,
-  op_buntime_req_headers,
-  op_buntime_req_remote,
-  op_buntime_worker_done,
-  op_buntime_fs_read,
-  op_buntime_fs_stat,
-  op_buntime_set_timeout,
-  op_buntime_ws_buffered,
-  op_buntime_ws_close,
-  op_buntime_ws_control,
-  op_buntime_ws_forget,
-  op_buntime_ws_events,
-  op_buntime_ws_send_binary,
-  op_buntime_ws_send_text,
-  op_buntime_ws_upgrade,
+  op_exchange_next,
+  op_exchange_body_read,
+  op_exchange_end,
+  op_exchange_write,
+  op_exchange_respond_bytes,
+  op_exchange_fail,
+  op_exchange_respond_stream,
+  op_exchange_respond_text,
+  op_exchange_respond_typed,
+  op_exchange_headers,
+  op_exchange_remote,
+  op_exchange_done,
+  op_node_fs_read,
+  op_node_fs_stat,
+  op_exchange_set_timeout,
+  op_socket_buffered,
+  op_socket_close,
+  op_socket_control,
+  op_socket_forget,
+  op_socket_events,
+  op_socket_send_binary,
+  op_socket_send_text,
+  op_socket_upgrade,
   op_bun_gc,
 } from "ext:core/ops";
 import { body as bodyMod, request as requestMod, response as responseMod } from "ext:buntime/00_web_globals.js";
@@ -81,7 +81,7 @@ class ServedInner {
 
   get headerList() {
     if (this.headerListInner === null) {
-      const flat = op_buntime_req_headers(this.servedId);
+      const flat = op_exchange_headers(this.servedId);
       if (flat === null) {
         throw new TypeError("The request's headers were not read before its response was sent; read them while handling it");
       }
@@ -123,7 +123,7 @@ class ServedInner {
 
   /** [address, port], or null when unknown or asked after the answer. */
   remoteAddress() {
-    if (this.remote === null) this.remote = op_buntime_req_remote(this.servedId) ?? false;
+    if (this.remote === null) this.remote = op_exchange_remote(this.servedId) ?? false;
     return this.remote || null;
   }
 
@@ -227,7 +227,7 @@ async function staticResponse(route, req) {
 function fileResponse(file, req) {
   let stat;
   try {
-    stat = op_buntime_fs_stat(file.name);
+    stat = op_node_fs_stat(file.name);
   } catch {
     return Response.json({ error: `Not found: ${file.name}` }, { status: 404 });
   }
@@ -239,7 +239,7 @@ function fileResponse(file, req) {
   if (op_conditional_is_fresh(inm, ims, "", Math.floor(stat.mtimeMs / 1000))) {
     return new Response(null, { status: 304, headers: { "last-modified": lastModified } });
   }
-  const bytes = op_buntime_fs_read(file.name);
+  const bytes = op_node_fs_read(file.name);
   const range = req.headers.get("range");
   if (range === null) return new Response(bytes, { headers });
   const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
@@ -292,10 +292,10 @@ class ServerWebSocket {
   /** Bytes queued, -1 under backpressure (still queued), 0 when closed. */
   send(data, _compress) {
     if (this.readyState !== 1) return 0;
-    if (typeof data === "string") return op_buntime_ws_send_text(this.#sid, data);
+    if (typeof data === "string") return op_socket_send_text(this.#sid, data);
     const bytes = socketBytes(data);
-    if (bytes === null) return op_buntime_ws_send_text(this.#sid, String(data));
-    return op_buntime_ws_send_binary(this.#sid, bytes);
+    if (bytes === null) return op_socket_send_text(this.#sid, String(data));
+    return op_socket_send_binary(this.#sid, bytes);
   }
 
   sendText(text, compress) {
@@ -308,18 +308,18 @@ class ServerWebSocket {
 
   ping(data) {
     if (this.readyState !== 1) return 0;
-    return op_buntime_ws_control(this.#sid, false, socketBytes(data) ?? encoder.encode(String(data ?? "")));
+    return op_socket_control(this.#sid, false, socketBytes(data) ?? encoder.encode(String(data ?? "")));
   }
 
   pong(data) {
     if (this.readyState !== 1) return 0;
-    return op_buntime_ws_control(this.#sid, true, socketBytes(data) ?? encoder.encode(String(data ?? "")));
+    return op_socket_control(this.#sid, true, socketBytes(data) ?? encoder.encode(String(data ?? "")));
   }
 
   close(code = 1000, reason = "") {
     if (this.readyState !== 1) return;
     this.readyState = 2;
-    op_buntime_ws_close(this.#sid, code, String(reason));
+    op_socket_close(this.#sid, code, String(reason));
   }
 
   terminate() {
@@ -369,7 +369,7 @@ class ServerWebSocket {
   }
 
   getBufferedAmount() {
-    return op_buntime_ws_buffered(this.#sid);
+    return op_socket_buffered(this.#sid);
   }
 
   /** The socket ended: leave every topic. */
@@ -428,11 +428,11 @@ function openSocket(sid, ws, handlers) {
 
 /**
  * Delivers the events of every socket of this worker: one op call takes
- * all that are queued (see op_buntime_ws_events for the layout).
+ * all that are queued (see op_socket_events for the layout).
  */
 async function pumpSocketEvents() {
   while (true) {
-    const events = await op_buntime_ws_events();
+    const events = await op_socket_events();
     if (events.length === 0) return;
     for (let i = 0; i < events.length; i += 5) {
       const sid = events[i];
@@ -462,7 +462,7 @@ async function pumpSocketEvents() {
             callHandler(handlers, "close", ws, events[i + 3], events[i + 4]);
           } finally {
             socketsById.delete(sid);
-            op_buntime_ws_forget(sid);
+            op_socket_forget(sid);
             openSockets--;
             socketCountChanged(-1);
           }
@@ -484,7 +484,7 @@ function upgrade(req, options) {
   const headers = options?.headers ? [...new Headers(options.headers)] : [];
   // Read before the upgrade ends the request.
   const remote = inner.remoteAddress();
-  const sid = op_buntime_ws_upgrade(inner.servedId, headers);
+  const sid = op_socket_upgrade(inner.servedId, headers);
   if (sid === 0) return false;
   inner.handshake = 2;
   const ws = new ServerWebSocket(sid, options?.data, remote?.[0] ?? "");
@@ -519,7 +519,7 @@ const server = {
   },
   timeout(req, seconds) {
     const inner = servedInner(req);
-    if (inner !== null) op_buntime_set_timeout(inner.servedId, Math.max(0, Number(seconds) || 0));
+    if (inner !== null) op_exchange_set_timeout(inner.servedId, Math.max(0, Number(seconds) || 0));
   },
   upgrade,
   publish: (topic, data, compress) => publish(String(topic), data, compress, null),
@@ -635,7 +635,7 @@ globalThis.Bun.serve = captureServe;
 function requestBody(id) {
   return new ReadableStream({
     async pull(controller) {
-      const chunk = await op_buntime_req_body_read(id);
+      const chunk = await op_exchange_body_read(id);
       if (chunk.byteLength === 0) controller.close();
       else controller.enqueue(chunk);
     },
@@ -695,7 +695,7 @@ const sendResponse = (function sendResponse(id, res, req) {
         : kind === SERVE_FAST_HEADER_CONTENT_TYPE
         ? res[serveFastContentTypeKey]
         : "";
-      return op_buntime_respond_typed(id, fastStatus, type, text);
+      return op_exchange_respond_typed(id, fastStatus, type, text);
     }
   }
   const inner = toInnerResponse(res);
@@ -707,20 +707,20 @@ const sendResponse = (function sendResponse(id, res, req) {
     // The common shapes (`new Response("hi")`, `Response.json(...)`): no
     // header list crosses into Rust.
     const type = onlyContentType(inner.headerList);
-    if (type !== null) return op_buntime_respond_typed(id, status, type, text);
+    if (type !== null) return op_exchange_respond_typed(id, status, type, text);
   }
   const headers = responseHeaders(inner, cookies);
   if (text !== null) {
     // A string or byte body given to `new Response(...)`: one op, no stream.
-    if (typeof text === "string") return op_buntime_respond_text(id, status, headers, text);
-    if (text instanceof Uint8Array) return op_buntime_respond_bytes(id, status, headers, text);
+    if (typeof text === "string") return op_exchange_respond_text(id, status, headers, text);
+    if (text instanceof Uint8Array) return op_exchange_respond_bytes(id, status, headers, text);
   }
   return streamBody(id, status, headers, body);
 });
 
 async function streamBody(id, status, headers, body) {
   const reader = body.stream.getReader();
-  op_buntime_respond_stream(id, status, headers);
+  op_exchange_respond_stream(id, status, headers);
   try {
     while (true) {
       const { value, done } = await reader.read();
@@ -730,14 +730,14 @@ async function streamBody(id, status, headers, body) {
         throw new TypeError(`Response stream chunks must be Uint8Array or string, got ${describe(value)}`);
       }
       if (chunk.byteLength === 0) continue;
-      if (!(await op_buntime_resp_write(id, chunk))) {
+      if (!(await op_exchange_write(id, chunk))) {
         // The client went away: stop the app's stream.
         await reader.cancel().catch(() => {});
         break;
       }
     }
   } finally {
-    op_buntime_resp_end(id);
+    op_exchange_end(id);
   }
 }
 
@@ -769,7 +769,7 @@ const handleRequest = (function handleRequest(handler, msg, config) {
     const queryStart = url.indexOf("?", pathStart);
     const pathname = queryStart === -1 ? url.slice(pathStart) : url.slice(pathStart, queryStart);
     if (pathname === "/health" && (method === "GET" || method === "HEAD")) {
-      return op_buntime_respond_typed(id, 200, "", "OK");
+      return op_exchange_respond_typed(id, 200, "", "OK");
     }
     if (config.staticEntry !== null) {
       return serveStatic(id, method, pathname, config.staticEntry).then(undefined, (err) =>
@@ -778,7 +778,7 @@ const handleRequest = (function handleRequest(handler, msg, config) {
     }
     // TRACE, TRACK and CONNECT are methods the Fetch standard refuses.
     if (method === "TRACE" || method === "TRACK" || method === "CONNECT") {
-      return op_buntime_respond_error(id, "bad_request", `Bad request: method ${method} is not supported`);
+      return op_exchange_fail(id, "bad_request", `Bad request: method ${method} is not supported`);
     }
     // Built from an inner request, as Deno.serve does: the head came from
     // hyper already parsed and valid, so the Request constructor's
@@ -828,7 +828,7 @@ function answerLater(handler, id, method, url, inner, req, pending) {
 
 function failed(id, method, url, err) {
   console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
-  op_buntime_respond_error(id, "app_error", errorMessage(err));
+  op_exchange_fail(id, "app_error", errorMessage(err));
 }
 
 const runHook = (async function runHook(name, hook) {
@@ -878,7 +878,7 @@ export const serve = (async function serve(handler, config) {
   let open = true;
   while (open) {
     // Every message queued since the last turn, in order.
-    const batch = await op_buntime_next_message();
+    const batch = await op_exchange_next();
     for (let i = 0; i < batch.length; i++) {
       const msg = batch[i];
       if (msg[0] === 2) {
@@ -903,7 +903,7 @@ export const serve = (async function serve(handler, config) {
   }
   if (inFlight > 0) await new Promise((resolve) => (drained = resolve));
   await runHook("onTerminate", handler?.onTerminate);
-  op_buntime_worker_done();
+  op_exchange_done();
 });
 
 /**

@@ -3,7 +3,7 @@
 // ES modules reach a CommonJS file through the facade the module loader
 // writes (src/worker/module_loader.rs), which calls `buntime.require`.
 import { core } from "ext:core/mod.js";
-import { op_buntime_require_resolve, op_buntime_require_source } from "ext:core/ops";
+import { op_node_require_resolve, op_node_require_source } from "ext:core/ops";
 
 /** path -> Module, for cycles and so each file runs once per isolate. */
 const cache = { __proto__: null };
@@ -41,11 +41,11 @@ function makeRequire(parent) {
     if (typeof specifier !== "string" || specifier === "") {
       throw new TypeError(`require() expects a non-empty string, got ${typeof specifier}`);
     }
-    const resolved = op_buntime_require_resolve(specifier, from);
+    const resolved = op_node_require_resolve(specifier, from);
     if (resolved.startsWith("node:")) return builtin(resolved);
     return load(resolved, parent).exports;
   }
-  require.resolve = (specifier) => op_buntime_require_resolve(specifier, from);
+  require.resolve = (specifier) => op_node_require_resolve(specifier, from);
   require.resolve.paths = () => [];
   require.cache = cache;
   require.main = undefined;
@@ -60,7 +60,7 @@ function load(path, parent) {
   if (parent) parent.children.push(module);
   cache[path] = module;
   try {
-    const source = op_buntime_require_source(path);
+    const source = op_node_require_source(path);
     if (path.endsWith(".json")) {
       module.exports = JSON.parse(source);
     } else {

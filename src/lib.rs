@@ -10,17 +10,35 @@
 
 pub mod admin;
 pub mod apps;
-pub mod coarse_timer;
+mod coarse_timer;
 pub mod ext;
-pub mod front;
-pub mod http_error;
+mod front;
+mod http_error;
 pub mod limits;
-pub mod metrics;
-pub mod pool;
+mod metrics;
+mod pool;
 pub mod proxy;
 pub mod settings;
-pub mod shutdown_signal;
-pub mod state;
-pub mod worker;
+mod shutdown_signal;
+mod state;
+mod worker;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Runs the server with `settings` until the process is stopped: V8 and
+/// the process-wide policies first, then the accept loop.
+pub fn run(settings: settings::Settings) -> std::io::Result<()> {
+  use std::sync::atomic::Ordering::Relaxed;
+  worker::init_v8(&settings.v8_flags);
+  worker::install_panic_guard();
+  ext::net_policy::BLOCK_PRIVATE_FETCH.store(settings.block_private_fetch, Relaxed);
+  ext::app_log::LOG_BYTES_PER_SEC.store(settings.app_log_kb_per_sec.saturating_mul(1024), Relaxed);
+  ext::sqlite::SQLITE_QUOTA_BYTES.store(settings.sqlite_quota_mb.saturating_mul(1 << 20), Relaxed);
+  let max_decompressed = settings.max_decompressed_mb.unwrap_or(settings.max_body_mb);
+  ext::bun_ops::MAX_DECOMPRESSED_BYTES.store(max_decompressed.saturating_mul(1 << 20), Relaxed);
+  ext::net_policy::set_private_targets(&settings.proxy_private_targets);
+  tokio::runtime::Builder::new_multi_thread()
+    .enable_all()
+    .build()?
+    .block_on(front::connections::serve(settings))
+}

@@ -1,13 +1,13 @@
 // `bun:sqlite`: Bun's synchronous SQLite API over rusqlite (src/ext/sqlite.rs).
 // Database files live inside the app folder only; ":memory:" always works.
 import {
-  op_bun_sqlite_close,
-  op_bun_sqlite_exec,
-  op_bun_sqlite_finalize,
-  op_bun_sqlite_in_transaction,
-  op_bun_sqlite_open,
-  op_bun_sqlite_prepare,
-  op_bun_sqlite_query,
+  op_sqlite_close,
+  op_sqlite_exec,
+  op_sqlite_finalize,
+  op_sqlite_in_transaction,
+  op_sqlite_open,
+  op_sqlite_prepare,
+  op_sqlite_query,
 } from "ext:core/ops";
 
 const MODE_ALL = 0;
@@ -129,7 +129,7 @@ export class Statement {
     if (this.#id === 0) throw new SQLiteError("Statement has been finalized");
     const values = bindValues(this.#params, args, this.#strict);
     try {
-      return op_bun_sqlite_query(this.#rid, this.#id, values, this.#safeIntegers ? mode | SAFE_INTEGERS : mode);
+      return op_sqlite_query(this.#rid, this.#id, values, this.#safeIntegers ? mode | SAFE_INTEGERS : mode);
     } catch (err) {
       rethrow(err);
     }
@@ -180,7 +180,7 @@ export class Statement {
 
   finalize() {
     if (this.#id !== 0) {
-      op_bun_sqlite_finalize(this.#rid, this.#id);
+      op_sqlite_finalize(this.#rid, this.#id);
       this.#id = 0;
     }
   }
@@ -196,7 +196,7 @@ export class Statement {
 
 const openDatabases = new FinalizationRegistry((rid) => {
   try {
-    op_bun_sqlite_close(rid);
+    op_sqlite_close(rid);
   } catch {
     // Already closed by the app.
   }
@@ -228,7 +228,7 @@ export class Database {
     this.#strict = Boolean(options?.strict);
     this.#safeIntegers = Boolean(options?.safeIntegers);
     try {
-      this.#rid = op_bun_sqlite_open(filename, openFlags(options));
+      this.#rid = op_sqlite_open(filename, openFlags(options));
     } catch (err) {
       rethrow(err);
     }
@@ -244,7 +244,7 @@ export class Database {
   }
 
   get inTransaction() {
-    return this.#open && op_bun_sqlite_in_transaction(this.#rid);
+    return this.#open && op_sqlite_in_transaction(this.#rid);
   }
 
   #check() {
@@ -256,7 +256,7 @@ export class Database {
     sql = String(sql);
     let prepared;
     try {
-      prepared = op_bun_sqlite_prepare(this.#rid, sql);
+      prepared = op_sqlite_prepare(this.#rid, sql);
     } catch (err) {
       rethrow(err);
     }
@@ -278,7 +278,7 @@ export class Database {
     this.#check();
     if (params.length === 0) {
       try {
-        const [changes, lastInsertRowid] = op_bun_sqlite_exec(this.#rid, String(sql));
+        const [changes, lastInsertRowid] = op_sqlite_exec(this.#rid, String(sql));
         return { changes, lastInsertRowid };
       } catch (err) {
         rethrow(err);
@@ -341,7 +341,7 @@ export class Database {
     for (const statement of this.#cache.values()) statement.finalize();
     this.#cache.clear();
     try {
-      op_bun_sqlite_close(this.#rid);
+      op_sqlite_close(this.#rid);
     } catch (err) {
       if (throwOnError) rethrow(err);
     }

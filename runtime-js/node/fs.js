@@ -1,6 +1,6 @@
 // node:fs, read side: files of the app folder (paths absolute inside it or
 // relative to it). Writes answer EROFS: an app's folder is its deployment.
-import { op_buntime_fs_read, op_buntime_fs_readdir, op_buntime_fs_stat } from "ext:core/ops";
+import { op_node_fs_read, op_node_fs_readdir, op_node_fs_stat } from "ext:core/ops";
 import { core } from "ext:core/mod.js";
 import { Buffer } from "node:buffer";
 
@@ -106,7 +106,7 @@ class Dirent {
 
 export function readFileSync(path, options) {
   const p = toPath(path);
-  const bytes = call("open", p, () => op_buntime_fs_read(p));
+  const bytes = call("open", p, () => op_node_fs_read(p));
   const encoding = encodingOf(options);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return encoding ? buffer.toString(encoding) : buffer;
@@ -115,7 +115,7 @@ export function readFileSync(path, options) {
 export function statSync(path, options) {
   const p = toPath(path);
   try {
-    return new Stats(op_buntime_fs_stat(p));
+    return new Stats(op_node_fs_stat(p));
   } catch (err) {
     if (options?.throwIfNoEntry === false) return undefined;
     throw nodeError(err, "stat", p);
@@ -126,7 +126,7 @@ export const lstatSync = statSync;
 
 export function existsSync(path) {
   try {
-    op_buntime_fs_stat(toPath(path));
+    op_node_fs_stat(toPath(path));
     return true;
   } catch {
     return false;
@@ -139,7 +139,7 @@ export function accessSync(path) {
 
 export function readdirSync(path, options) {
   const p = toPath(path);
-  const entries = call("scandir", p, () => op_buntime_fs_readdir(p));
+  const entries = call("scandir", p, () => op_node_fs_readdir(p));
   if (options?.withFileTypes) return entries.map(([name, isDir]) => new Dirent(name, isDir, p));
   return entries.map(([name]) => name);
 }

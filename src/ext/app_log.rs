@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use deno_core::{op2, OpState};
 
-use super::ops::WorkerContext;
+use super::exchange_ops::WorkerContext;
 
 /// Bytes per second each app may log (set once at start-up; 0 = no limit).
 pub static LOG_BYTES_PER_SEC: AtomicU64 = AtomicU64::new(256 * 1024);
@@ -159,7 +159,7 @@ pub fn one_line(message: &str) -> String {
 
 /// `console.*` and `process.stdout`/`stderr` of an app.
 #[op2(fast)]
-pub fn op_buntime_log(state: &mut OpState, #[string] message: &str, is_err: bool) {
+pub fn op_app_log_write(state: &mut OpState, #[string] message: &str, is_err: bool) {
   if fault_panic_text() == Some(message.trim_end()) {
     panic!("fault injection: the app logged the panic text");
   }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::app_paths::{confine, confine_app_file, Confined};
 use super::conditional::is_fresh;
-use super::ops::{InFlight, WorkerContext};
+use super::exchange_ops::{InFlight, WorkerContext};
 use super::protocol::{Reply, ResponseBody, ResponseHead};
 use super::static_privacy::is_private_static;
 
@@ -66,11 +66,7 @@ pub struct FileStat {
 /// `base`: 0 = app folder (Bun.file), 1 = static root.
 #[op2]
 #[serde]
-pub fn op_buntime_file_stat(
-  state: &mut OpState,
-  #[smi] base: u32,
-  #[string] path: &str,
-) -> FileStat {
+pub fn op_file_stat(state: &mut OpState, #[smi] base: u32, #[string] path: &str) -> FileStat {
   let root = root_for(state, base);
   let mime = content_type(path).to_str().unwrap_or_default().to_string();
   let confined = confine_for(&root, base, path);
@@ -88,7 +84,7 @@ pub fn op_buntime_file_stat(
 
 #[op2]
 #[buffer]
-pub async fn op_buntime_file_read(
+pub async fn op_file_read(
   state: Rc<RefCell<OpState>>,
   #[smi] base: u32,
   #[string] path: String,
@@ -111,7 +107,7 @@ pub async fn op_buntime_file_read(
 /// JS to decide (SPA fallback, 403).
 #[op2]
 #[string]
-pub async fn op_buntime_respond_file(
+pub async fn op_file_respond(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
   #[string] path: String,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::app_paths::{confine_app_file, Confined};
 use super::bun_ops::new_hashing;
-use super::ops::WorkerContext;
+use super::exchange_ops::WorkerContext;
 
 /// What `require()` needs from the worker's module loader: resolution with
 /// Node's CommonJS rules and the (transpiled) source of a file. Lives behind
@@ -38,7 +38,7 @@ fn host(state: &OpState) -> Result<Rc<dyn ModuleHost>, JsErrorBox> {
 
 #[op2]
 #[string]
-pub fn op_buntime_require_resolve(
+pub fn op_node_require_resolve(
   state: &mut OpState,
   #[string] specifier: &str,
   #[string] parent: &str,
@@ -50,7 +50,7 @@ pub fn op_buntime_require_resolve(
 
 #[op2]
 #[string]
-pub fn op_buntime_require_source(
+pub fn op_node_require_source(
   state: &mut OpState,
   #[string] path: &str,
 ) -> Result<String, JsErrorBox> {
@@ -62,7 +62,7 @@ pub fn op_buntime_require_source(
 /// One-shot digest for `node:crypto` `createHash` (JS buffers the updates).
 #[op2]
 #[buffer]
-pub fn op_buntime_digest(
+pub fn op_node_digest(
   #[string] algorithm: &str,
   #[buffer] data: &[u8],
 ) -> Result<Vec<u8>, JsErrorBox> {
@@ -72,7 +72,7 @@ pub fn op_buntime_digest(
 /// One-shot `createHmac`.
 #[op2]
 #[buffer]
-pub fn op_buntime_hmac(
+pub fn op_node_hmac(
   #[string] algorithm: &str,
   #[buffer] key: &[u8],
   #[buffer] data: &[u8],
@@ -123,10 +123,7 @@ fn io_error(err: std::io::Error, path: &str) -> JsErrorBox {
 
 #[op2]
 #[buffer]
-pub fn op_buntime_fs_read(
-  state: &mut OpState,
-  #[string] path: &str,
-) -> Result<Vec<u8>, JsErrorBox> {
+pub fn op_node_fs_read(state: &mut OpState, #[string] path: &str) -> Result<Vec<u8>, JsErrorBox> {
   let real = fs_path(state, path)?;
   std::fs::read(real).map_err(|err| io_error(err, path))
 }
@@ -143,7 +140,7 @@ pub struct FsStat {
 
 #[op2]
 #[serde]
-pub fn op_buntime_fs_stat(state: &mut OpState, #[string] path: &str) -> Result<FsStat, JsErrorBox> {
+pub fn op_node_fs_stat(state: &mut OpState, #[string] path: &str) -> Result<FsStat, JsErrorBox> {
   use std::os::unix::fs::PermissionsExt;
   let real = fs_path(state, path)?;
   let meta = std::fs::metadata(real).map_err(|err| io_error(err, path))?;
@@ -164,7 +161,7 @@ pub fn op_buntime_fs_stat(state: &mut OpState, #[string] path: &str) -> Result<F
 /// Entries of a folder: `[name, isDirectory]`, sorted by name.
 #[op2]
 #[serde]
-pub fn op_buntime_fs_readdir(
+pub fn op_node_fs_readdir(
   state: &mut OpState,
   #[string] path: &str,
 ) -> Result<Vec<(String, bool)>, JsErrorBox> {

@@ -16,7 +16,7 @@ use http::HeaderMap;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::ops::InFlight;
+use super::exchange_ops::InFlight;
 use super::protocol::{Reply, SocketIn, SocketInbox, SocketLink, SocketOut};
 
 /// Above this many queued bytes `ws.send` answers -1 (Bun's backpressure
@@ -24,7 +24,7 @@ use super::protocol::{Reply, SocketIn, SocketInbox, SocketLink, SocketOut};
 /// is until the client has taken enough (`drain` tells the app when).
 const BACKPRESSURE_LIMIT: usize = 16 << 20;
 
-/// Payload bytes one `op_buntime_ws_events` batch takes beyond its first
+/// Payload bytes one `op_socket_events` batch takes beyond its first
 /// event: what JS holds at once stays bounded whatever the sockets send.
 const EVENT_BATCH_BYTES: usize = 1 << 20;
 
@@ -65,7 +65,7 @@ impl Default for Sockets {
 /// Accepts the WebSocket handshake of request `id`; 0 when the request is
 /// not an upgradable one (or was already answered).
 #[op2]
-pub fn op_buntime_ws_upgrade(
+pub fn op_socket_upgrade(
   state: &mut OpState,
   #[smi] id: u32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
@@ -138,7 +138,7 @@ const EVENT_BATCH: usize = 1024;
 /// 5 close (the socket's last event).
 #[op2]
 #[serde]
-pub async fn op_buntime_ws_events(state: Rc<RefCell<OpState>>) -> Vec<EventField> {
+pub async fn op_socket_events(state: Rc<RefCell<OpState>>) -> Vec<EventField> {
   let receiver = state.borrow().borrow::<Sockets>().events_rx.clone();
   let mut events = Vec::new();
   let first = std::future::poll_fn(|cx| receiver.borrow_mut().poll_recv(cx)).await;
@@ -200,17 +200,13 @@ fn queue(state: &mut OpState, sid: u32, message: SocketOut, len: usize) -> i32 {
 /// message crossed the limit, dropped if the queue was over it already),
 /// 0 when closed.
 #[op2(fast)]
-pub fn op_buntime_ws_send_text(
-  state: &mut OpState,
-  #[smi] sid: u32,
-  #[string] text: String,
-) -> i32 {
+pub fn op_socket_send_text(state: &mut OpState, #[smi] sid: u32, #[string] text: String) -> i32 {
   let len = text.len();
   queue(state, sid, SocketOut::Text(text), len)
 }
 
 #[op2(fast)]
-pub fn op_buntime_ws_send_binary(
+pub fn op_socket_send_binary(
   state: &mut OpState,
   #[smi] sid: u32,
   #[buffer(copy)] data: Vec<u8>,
@@ -221,7 +217,7 @@ pub fn op_buntime_ws_send_binary(
 
 /// `ws.ping(data)` / `ws.pong(data)`.
 #[op2(fast)]
-pub fn op_buntime_ws_control(
+pub fn op_socket_control(
   state: &mut OpState,
   #[smi] sid: u32,
   pong: bool,
@@ -240,7 +236,7 @@ pub fn op_buntime_ws_control(
 /// `ws.close(code, reason)`: starts the closing handshake; the "close"
 /// event follows when the client answers.
 #[op2(fast)]
-pub fn op_buntime_ws_close(
+pub fn op_socket_close(
   state: &mut OpState,
   #[smi] sid: u32,
   #[smi] code: u32,
@@ -254,7 +250,7 @@ pub fn op_buntime_ws_close(
 
 /// After the "close" event: the socket is gone.
 #[op2(fast)]
-pub fn op_buntime_ws_forget(state: &mut OpState, #[smi] sid: u32) {
+pub fn op_socket_forget(state: &mut OpState, #[smi] sid: u32) {
   if state.borrow_mut::<Sockets>().open.remove(&sid).is_some() {
     state
       .borrow::<OpenSockets>()
@@ -266,7 +262,7 @@ pub fn op_buntime_ws_forget(state: &mut OpState, #[smi] sid: u32) {
 /// Bytes waiting for the client (`ws.getBufferedAmount()`).
 #[op2(fast)]
 #[number]
-pub fn op_buntime_ws_buffered(state: &mut OpState, #[smi] sid: u32) -> u64 {
+pub fn op_socket_buffered(state: &mut OpState, #[smi] sid: u32) -> u64 {
   state
     .borrow::<Sockets>()
     .open

@@ -25,7 +25,7 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
-use super::ops::{StopFlag, WorkerContext};
+use super::exchange_ops::{StopFlag, WorkerContext};
 
 /// Bytes all of one app's database files may take together (set once at
 /// start-up from `SQLITE_QUOTA_MB`).
@@ -196,7 +196,7 @@ fn confine_db_path(root: &Path, given: &str) -> Result<PathBuf, JsErrorBox> {
 /// 0 = Bun's default, read-write and created when missing.
 #[op2(fast)]
 #[smi]
-pub fn op_bun_sqlite_open(
+pub fn op_sqlite_open(
   state: &mut OpState,
   #[string] path: &str,
   #[smi] flags: u32,
@@ -230,7 +230,7 @@ pub fn op_bun_sqlite_open(
 }
 
 #[op2(fast)]
-pub fn op_bun_sqlite_close(state: &mut OpState, #[smi] rid: ResourceId) -> Result<(), JsErrorBox> {
+pub fn op_sqlite_close(state: &mut OpState, #[smi] rid: ResourceId) -> Result<(), JsErrorBox> {
   let Ok(db) = state.resource_table.take::<SqliteDb>(rid) else {
     return Ok(());
   };
@@ -248,7 +248,7 @@ pub fn op_bun_sqlite_close(state: &mut OpState, #[smi] rid: ResourceId) -> Resul
 /// Runs one or more statements without parameters (`db.exec(sql)`).
 #[op2]
 #[serde]
-pub fn op_bun_sqlite_exec(
+pub fn op_sqlite_exec(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
   #[string] sql: &str,
@@ -261,7 +261,7 @@ pub fn op_bun_sqlite_exec(
 }
 
 #[op2(fast)]
-pub fn op_bun_sqlite_in_transaction(
+pub fn op_sqlite_in_transaction(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
 ) -> Result<bool, JsErrorBox> {
@@ -281,7 +281,7 @@ pub struct Prepared {
 /// Compiles `sql` (so errors show at prepare time, as in Bun) and keeps it.
 #[op2]
 #[serde]
-pub fn op_bun_sqlite_prepare(
+pub fn op_sqlite_prepare(
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,
   #[string] sql: String,
@@ -306,7 +306,7 @@ pub fn op_bun_sqlite_prepare(
 }
 
 #[op2(fast)]
-pub fn op_bun_sqlite_finalize(state: Rc<RefCell<OpState>>, #[smi] rid: ResourceId, #[smi] id: u32) {
+pub fn op_sqlite_finalize(state: Rc<RefCell<OpState>>, #[smi] rid: ResourceId, #[smi] id: u32) {
   if let Ok(db) = database(&state, rid) {
     db.statements.borrow_mut().remove(&id);
   }
@@ -389,7 +389,7 @@ fn to_js<'s>(
 /// objects, the first row (or null), all rows as arrays, or a run that
 /// answers `[changes, lastInsertRowid]`; plus the safe-integers bit.
 #[op2]
-pub fn op_bun_sqlite_query<'s>(
+pub fn op_sqlite_query<'s>(
   scope: &mut v8::PinScope<'s, '_>,
   state: Rc<RefCell<OpState>>,
   #[smi] rid: ResourceId,

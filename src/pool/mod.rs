@@ -22,16 +22,21 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::apps::config::AppConfig;
 use crate::ext::protocol::{ConnectionTask, RequestJob, WorkerMessage};
-use crate::worker::{self, Standby, WorkerControl, WorkerHandle, WorkerSpec};
+use crate::worker::{Standby, WorkerControl, WorkerHandle, WorkerSpec};
 
 pub mod fresh_limits;
+mod policy;
+mod pooled_worker;
 mod spares;
+mod stats;
 mod worker_map;
+
+pub use pooled_worker::{InFlightGuard, PooledWorker};
+pub use stats::PoolStats;
 
 use fresh_limits::{FreshLimits, FreshPermit};
 
@@ -45,152 +50,6 @@ pub const STUCK_GRACE: Duration = Duration::from_millis(250);
 
 /// How often retirement (idle, age) is checked.
 const SWEEP_INTERVAL: Duration = Duration::from_millis(250);
-
-pub struct PooledWorker {
-  handle: WorkerHandle,
-  /// Its isolate's heap limit, counted against the pool's heap budget.
-  heap_limit_bytes: usize,
-  config: AppConfig,
-  /// When a request last entered or left it ([`Stamp`]): written twice per
-  /// request, so an atomic rather than a lock.
-  last_used: Stamp,
-  requests: AtomicU64,
-  in_flight: AtomicUsize,
-  /// Event-loop ticks at the last sweep, and since when they are unchanged.
-  progress: Mutex<(u64, Instant)>,
-  /// A liveness probe is under way.
-  probing: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl PooledWorker {
-  fn new(handle: WorkerHandle, config: AppConfig, heap_limit_bytes: usize) -> Self {
-    Self {
-      handle,
-      heap_limit_bytes,
-      config,
-      last_used: Stamp::new(Instant::now()),
-      requests: AtomicU64::new(0),
-      in_flight: AtomicUsize::new(0),
-      progress: Mutex::new((0, Instant::now())),
-      probing: Arc::default(),
-    }
-  }
-
-  /// Whether it serves requests but its event loop has not turned for
-  /// longer than the app's timeout: then it may be stuck in synchronous
-  /// code on its own thread, where nothing else can notice (a connection
-  /// it adopted waits on that same thread).
-  fn silent_too_long(&self, now: Instant) -> bool {
-    let ticks = self.control().ticks();
-    let mut progress = self.progress.lock().unwrap();
-    if ticks != progress.0 || self.in_flight.load(Ordering::Acquire) == 0 {
-      *progress = (ticks, now);
-      return false;
-    }
-    if now.duration_since(progress.1) < self.config.timeout {
-      return false;
-    }
-    progress.1 = now;
-    true
-  }
-
-  pub fn control(&self) -> &Arc<WorkerControl> {
-    &self.handle.control
-  }
-
-  fn idle_for(&self, now: Instant) -> Duration {
-    self.last_used.since(now)
-  }
-
-  /// Requests in flight or WebSockets open: never retired or evicted.
-  fn is_busy(&self) -> bool {
-    self.in_flight.load(Ordering::Acquire) > 0 || self.control().open_sockets() > 0
-  }
-
-  /// Whether the next request may still go to this worker. One holding
-  /// open WebSockets stays its app's worker past `ttl`, `idleTimeout` and
-  /// `maxRequests`, so `publish` reaches every socket of the app.
-  fn reusable(&self, now: Instant, config: &AppConfig, socket_cap: Option<Duration>) -> bool {
-    if self.handle.is_closed() || self.config != *config {
-      return false;
-    }
-    if self.control().open_sockets() > 0 {
-      return !self.past_socket_cap(now, socket_cap);
-    }
-    now.duration_since(self.handle.started_at) < self.config.ttl
-      && self.idle_for(now) < self.config.idle_timeout
-      && self.requests.load(Ordering::Relaxed) < self.config.max_requests
-  }
-
-  /// Holds sockets and is older than the hard cap on such workers.
-  fn past_socket_cap(&self, now: Instant, cap: Option<Duration>) -> bool {
-    cap.is_some_and(|cap| now.duration_since(self.handle.started_at) >= cap)
-      && self.control().open_sockets() > 0
-  }
-
-  /// Whether the sweeper should retire it now.
-  fn expired(&self, now: Instant, socket_cap: Option<Duration>) -> bool {
-    self.handle.is_closed()
-      || self.past_socket_cap(now, socket_cap)
-      || (!self.is_busy()
-        && (now.duration_since(self.handle.started_at) >= self.config.ttl
-          || self.idle_for(now) >= self.config.idle_timeout
-          || self.requests.load(Ordering::Relaxed) >= self.config.max_requests))
-  }
-}
-
-/// An instant kept in an atomic: nanoseconds since the first one made.
-struct Stamp(AtomicU64);
-
-fn stamp_epoch() -> Instant {
-  static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-  *EPOCH.get_or_init(Instant::now)
-}
-
-impl Stamp {
-  fn new(at: Instant) -> Self {
-    let stamp = Self(AtomicU64::new(0));
-    stamp.set(at);
-    stamp
-  }
-
-  fn set(&self, at: Instant) {
-    let nanos = at.saturating_duration_since(stamp_epoch()).as_nanos();
-    self.0.store(nanos as u64, Ordering::Relaxed);
-  }
-
-  fn get(&self) -> Instant {
-    stamp_epoch() + Duration::from_nanos(self.0.load(Ordering::Relaxed))
-  }
-
-  /// `now` minus the stamp (zero if earlier), in integer arithmetic.
-  fn since(&self, now: Instant) -> Duration {
-    let now = now.saturating_duration_since(stamp_epoch()).as_nanos() as u64;
-    Duration::from_nanos(now.saturating_sub(self.0.load(Ordering::Relaxed)))
-  }
-}
-
-/// Marks one request in flight on a worker until dropped.
-pub struct InFlightGuard {
-  worker: Arc<PooledWorker>,
-  pool: Arc<Pool>,
-}
-
-impl InFlightGuard {
-  pub fn control(&self) -> &Arc<WorkerControl> {
-    self.worker.control()
-  }
-}
-
-impl Drop for InFlightGuard {
-  fn drop(&mut self) {
-    self.worker.last_used.set(Instant::now());
-    if self.worker.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
-      // An idle worker can be evicted: a queued request may proceed.
-      self.pool.slot_freed.notify_waiters();
-    }
-  }
-}
 
 /// What [`Pool::dispatch`] did with a request.
 pub enum Dispatch {
@@ -721,74 +580,4 @@ impl Pool {
   pub fn size(&self) -> (usize, usize) {
     (self.workers.lock().len(), self.max_size)
   }
-
-  pub fn stats(&self) -> PoolStats {
-    let now = Instant::now();
-    let workers = self.workers.lock();
-    let c = &self.counters;
-    PoolStats {
-      active_workers: workers.len(),
-      queue_size: c.queued.load(Ordering::Relaxed),
-      hits: c.hits.load(Ordering::Relaxed),
-      misses: c.misses.load(Ordering::Relaxed),
-      evictions: c.evictions.load(Ordering::Relaxed),
-      total_workers_created: c.created.load(Ordering::Relaxed),
-      total_workers_failed: worker::failed_workers(),
-      adopted_connections: c.adopted.load(Ordering::Relaxed),
-      fresh_workers: self.fresh.running(),
-      fresh_queued: self.fresh.queued(),
-      fresh_rejected: self.fresh.rejected(),
-      workers: workers
-        .iter()
-        .map(|(key, w)| {
-          let stats = WorkerStats {
-            age: now.duration_since(w.handle.started_at).as_millis() as u64,
-            idle: w.idle_for(now).as_millis() as u64,
-            request_count: w.requests.load(Ordering::Relaxed),
-            sockets: w.control().open_sockets(),
-            status: if w.handle.is_closed() {
-              "stopped"
-            } else if w.is_busy() {
-              "active"
-            } else {
-              "idle"
-            },
-          };
-          (key.clone(), stats)
-        })
-        .collect(),
-    }
-  }
-}
-
-pub struct PoolStats {
-  pub active_workers: usize,
-  pub queue_size: usize,
-  pub hits: u64,
-  pub misses: u64,
-  pub evictions: u64,
-  pub total_workers_created: u64,
-  pub total_workers_failed: u64,
-  /// Client connections handed to a worker's thread (connection affinity).
-  pub adopted_connections: u64,
-  /// `ttl: 0` workers running, requests waiting for one, and requests
-  /// refused (503) because none came in time.
-  pub fresh_workers: usize,
-  pub fresh_queued: usize,
-  pub fresh_rejected: u64,
-  pub workers: Vec<(String, WorkerStats)>,
-}
-
-#[derive(Serialize, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkerStats {
-  /// Milliseconds since the worker started.
-  pub age: u64,
-  /// Milliseconds since its last request.
-  pub idle: u64,
-  pub request_count: u64,
-  /// "active" (serving), "idle" or "stopped".
-  pub status: &'static str,
-  /// WebSockets open on this worker.
-  pub sockets: usize,
 }

@@ -3,6 +3,7 @@
 //! inbox channel; replies travel back on per-request channels.
 
 mod buffer_budget;
+mod commonjs;
 mod module_loader;
 mod transpile;
 
@@ -22,8 +23,10 @@ use futures::FutureExt;
 use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::ext::exchange_ops::{
+  ConnectionHost, DoneSignal, InFlight, Inbox, StopFlag, WorkerContext,
+};
 use crate::ext::node_ops::ModuleHostRef;
-use crate::ext::ops::{ConnectionHost, DoneSignal, InFlight, Inbox, StopFlag, WorkerContext};
 use crate::ext::protocol::{Failure, Reply, WorkerMessage};
 use crate::ext::socket_ops::{OpenSockets, Sockets};
 use module_loader::AppModuleLoader;

@@ -19,6 +19,7 @@ use deno_error::JsErrorBox;
 use oxc_resolver::{ResolveOptions, Resolver, TsconfigDiscovery, TsconfigOptions};
 use regex::Regex;
 
+use super::commonjs;
 use super::transpile::{self, Jsx};
 use crate::ext::app_paths::{contain, real_path, shown_path, Confined, VIRTUAL_ROOT};
 use crate::ext::node_ops::ModuleHost;
@@ -196,12 +197,12 @@ impl AppResolution {
     }
     // Like Bun, `import`/`export` make a file an ES module whatever the
     // package says (`npm init` writes `"type": "commonjs"`).
-    if has_esm_syntax(source) {
+    if commonjs::has_esm_syntax(source) {
       return false;
     }
     match path.parent().and_then(|dir| self.package_is_module(dir)) {
       Some(is_module) => !is_module,
-      None => looks_commonjs(source),
+      None => commonjs::looks_commonjs(source),
     }
   }
 
@@ -256,174 +257,12 @@ fn parse_jsonc(text: &str) -> Option<serde_json::Value> {
   })
 }
 
-/// `import`/`export` statements at the start of a line.
-fn has_esm_syntax(source: &str) -> bool {
-  static ESM: OnceLock<Regex> = OnceLock::new();
-  ESM
-    .get_or_init(|| {
-      Regex::new(
-        r#"(?m)^[ \t]*(?:import(?:[ \t]*[{*"']|[ \t]+[\w$])|export(?:[ \t]*[{*]|[ \t]+[\w$]))|\bimport\.meta\b"#,
-      )
-      .unwrap()
-    })
-    .is_match(source)
-}
-
-fn looks_commonjs(source: &str) -> bool {
-  static CJS: OnceLock<Regex> = OnceLock::new();
-  let cjs = CJS.get_or_init(|| {
-    Regex::new(r#"\brequire\s*\(|\bmodule\.exports\b|\bexports\.[\w$]+\s*=[^=]"#).unwrap()
-  });
-  !has_esm_syntax(source) && cjs.is_match(source)
-}
-
-/// Names a CommonJS module exports, found statically so that
-/// `import { parse } from "cookie"` links: `exports.x =`,
-/// `Object.defineProperty(exports, "x"`, `module.exports = { x, y: … }`,
-/// esbuild's `__export(target, { x: … })`, and re-exports of other files.
-fn commonjs_export_names(
-  app: &AppResolution,
-  path: &Path,
-  source: &str,
-  depth: u32,
-  names: &mut Vec<String>,
-) {
-  static ASSIGN: OnceLock<Regex> = OnceLock::new();
-  static OBJECT: OnceLock<Regex> = OnceLock::new();
-  static REEXPORT: OnceLock<Regex> = OnceLock::new();
-  let assign = ASSIGN.get_or_init(|| {
-    Regex::new(
-      r#"(?:\bmodule\.exports|\bexports)(?:\.([A-Za-z_$][\w$]*)|\[\s*["']([^"']+)["']\s*\])\s*=[^=]|Object\.defineProperty\(\s*(?:module\.)?exports\s*,\s*["']([^"']+)["']"#,
-    )
-    .unwrap()
-  });
-  let object = OBJECT.get_or_init(|| {
-    Regex::new(r#"(?:\bmodule\.exports\s*=|\b__export\(\s*[\w$]+\s*,)\s*\{"#).unwrap()
-  });
-  let reexport = REEXPORT.get_or_init(|| {
-    Regex::new(
-      r#"(?:\bmodule\.exports\s*=\s*|__exportStar\(\s*|__reExport\(\s*[\w$]+\s*,\s*)require\(\s*["']([^"']+)["']\s*\)"#,
-    )
-    .unwrap()
-  });
-  for caps in assign.captures_iter(source) {
-    if let Some(name) = caps.get(1).or(caps.get(2)).or(caps.get(3)) {
-      names.push(name.as_str().to_string());
-    }
-  }
-  for found in object.find_iter(source) {
-    object_literal_keys(&source[found.end()..], names);
-  }
-  if depth < 4 {
-    for caps in reexport.captures_iter(source) {
-      let Ok(target) = app.resolve(&caps[1], path, true) else {
-        continue;
-      };
-      let ext = extension(&target);
-      if let Ok(js) = app.javascript(&target, &ext) {
-        commonjs_export_names(app, &target, &js, depth + 1, names);
-      }
-    }
-  }
-}
-
-/// The top-level keys of an object literal whose `{` was just consumed.
-fn object_literal_keys(rest: &str, names: &mut Vec<String>) {
-  let bytes = rest.as_bytes();
-  let mut depth = 0usize;
-  let mut key_start = Some(0usize);
-  let mut i = 0;
-  while i < bytes.len() {
-    match bytes[i] {
-      b'{' | b'(' | b'[' => depth += 1,
-      b'}' | b')' | b']' if depth > 0 => depth -= 1,
-      b'}' => {
-        push_key(rest, key_start, i, names);
-        return;
-      }
-      b'"' | b'\'' | b'`' => {
-        let quote = bytes[i];
-        i += 1;
-        while i < bytes.len() && bytes[i] != quote {
-          if bytes[i] == b'\\' {
-            i += 1;
-          }
-          i += 1;
-        }
-      }
-      b':' if depth == 0 => {
-        push_key(rest, key_start.take(), i, names);
-      }
-      b',' if depth == 0 => {
-        push_key(rest, key_start, i, names);
-        key_start = Some(i + 1);
-      }
-      _ => {}
-    }
-    i += 1;
-  }
-}
-
-fn push_key(rest: &str, start: Option<usize>, end: usize, names: &mut Vec<String>) {
-  let Some(start) = start else { return };
-  let key = rest[start..end].trim();
-  // Accessors and methods (`get d() { … }`, `async f() {}`) are named
-  // before their parameter list.
-  let key = ["get ", "set ", "async "]
-    .iter()
-    .fold(key, |key, prefix| key.strip_prefix(prefix).unwrap_or(key));
-  let key = key.split('(').next().unwrap_or("").trim();
-  let key = key.trim_matches(|c| c == '"' || c == '\'');
-  let is_name = !key.is_empty()
-    && !key.starts_with("...")
-    && key
-      .chars()
-      .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-  if is_name && !key.as_bytes()[0].is_ascii_digit() {
-    names.push(key.to_string());
-  }
-}
-
 fn extension(path: &Path) -> String {
   path
     .extension()
     .and_then(|e| e.to_str())
     .unwrap_or("")
     .to_ascii_lowercase()
-}
-
-fn is_identifier(name: &str) -> bool {
-  let mut chars = name.chars();
-  chars
-    .next()
-    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-}
-
-/// An ES module standing in for a CommonJS file: runs it through
-/// `runtime-js/40_cjs.js` and re-exports `module.exports` and its names.
-fn commonjs_facade(path: &Path, names: &[String]) -> String {
-  let path_literal = serde_json::to_string(&path.to_string_lossy()).unwrap_or_default();
-  let mut code = format!(
-    "const __cjs = globalThis[Symbol.for(\"buntime.require\")]({path_literal});\n\
-     export default (__cjs !== null && typeof __cjs === \"object\" && __cjs.__esModule && \"default\" in __cjs) ? __cjs.default : __cjs;\n"
-  );
-  let mut seen = std::collections::HashSet::new();
-  for (i, name) in names.iter().enumerate() {
-    if name == "default" || name == "__esModule" || !seen.insert(name.as_str()) {
-      continue;
-    }
-    let exported = if is_identifier(name) {
-      name.clone()
-    } else {
-      serde_json::to_string(name).unwrap_or_default()
-    };
-    code.push_str(&format!(
-      "const __e{i} = __cjs == null ? undefined : __cjs[{}];\nexport {{ __e{i} as {exported} }};\n",
-      serde_json::to_string(name).unwrap_or_default()
-    ));
-  }
-  code
 }
 
 /// Bun's `import.meta` extras (`dir`, `file`, `path`; `main` is false in
@@ -505,9 +344,14 @@ impl AppModuleLoader {
       .map_err(JsErrorBox::type_error)?;
     if app.is_commonjs(&path, &ext, &code) {
       let mut names = Vec::new();
-      commonjs_export_names(app, &path, &code, 0, &mut names);
+      let load = |specifier: &str, from: &Path| {
+        let target = app.resolve(specifier, from, true).ok()?;
+        let js = app.javascript(&target, &extension(&target)).ok()?;
+        Some((target, js))
+      };
+      commonjs::export_names(&load, &path, &code, 0, &mut names);
       let shown = shown_path(&app.root, &path);
-      return source(commonjs_facade(&shown, &names), ModuleType::JavaScript);
+      return source(commonjs::facade(&shown, &names), ModuleType::JavaScript);
     }
     let prelude = import_meta_prelude(&code);
     let code = if prelude.is_empty() {
@@ -592,7 +436,7 @@ impl ModuleHost for AppModuleLoader {
     }
     let code = app.javascript(&path, &ext)?;
     let is_module = matches!(ext.as_str(), "mjs" | "mts")
-      || (!app.is_commonjs(&path, &ext, &code) && has_esm_syntax(&code));
+      || (!app.is_commonjs(&path, &ext, &code) && commonjs::has_esm_syntax(&code));
     if is_module {
       return Err(format!(
         "require() of ES module {} is not supported: use import",
@@ -600,31 +444,5 @@ impl ModuleHost for AppModuleLoader {
       ));
     }
     Ok(code)
-  }
-}
-
-#[cfg(test)]
-mod tests {
-  use super::*;
-
-  #[test]
-  fn object_keys() {
-    let mut names = Vec::new();
-    object_literal_keys(
-      r#" a, b: 1, "c": f(x, y), ...rest, get d() { return 1 }, e }"#,
-      &mut names,
-    );
-    assert_eq!(names, ["a", "b", "c", "d", "e"]);
-  }
-
-  #[test]
-  fn sniffing() {
-    assert!(looks_commonjs("module.exports = 1"));
-    assert!(!looks_commonjs("export default 1; require('x')"));
-    assert!(!looks_commonjs("const x = 1"));
-    assert!(looks_commonjs("exports.parse = parse;\nimports.x = 1"));
-    assert!(has_esm_syntax("export const x = 1"));
-    assert!(has_esm_syntax("  import{ a } from 'b'"));
-    assert!(!has_esm_syntax("exports.a = 1; const x = import('y')"));
   }
 }

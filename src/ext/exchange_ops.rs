@@ -139,8 +139,8 @@ impl InFlight {
 /// 2 = closed, 3 = going away. `method` is an index into JS's table of
 /// standard methods (no string made per request), or the method's name.
 /// `flags`: 1 = has a body, 2 = a WebSocket handshake. Headers and the
-/// client's address stay here until asked for (`op_buntime_req_headers`,
-/// `op_buntime_req_remote`).
+/// client's address stay here until asked for (`op_exchange_headers`,
+/// `op_exchange_remote`).
 pub struct IncomingMessage(u8, u32, Method, String, u8, Option<Bytes>);
 
 enum Method {
@@ -226,14 +226,14 @@ impl IncomingMessage {
   }
 }
 
-/// Messages one `op_buntime_next_message` call hands over at most.
+/// Messages one `op_exchange_next` call hands over at most.
 const BATCH: usize = 64;
 
 /// The next messages for JS, in order: waits for one, then takes whatever
 /// else is already queued (several connections' requests arrive between
 /// two turns of the event loop; one op completion serves them all).
 #[op2]
-pub async fn op_buntime_next_message(
+pub async fn op_exchange_next(
   state: Rc<RefCell<OpState>>,
 ) -> Result<Vec<IncomingMessage>, JsErrorBox> {
   let inbox = state.borrow().borrow::<Inbox>().clone();
@@ -316,7 +316,7 @@ fn take_request(state: &RefCell<OpState>, job: RequestJob) -> IncomingMessage {
 /// them. `None` once the request has been answered.
 #[op2]
 #[serde]
-pub fn op_buntime_req_headers(state: &mut OpState, #[smi] id: u32) -> Option<Vec<ByteString>> {
+pub fn op_exchange_headers(state: &mut OpState, #[smi] id: u32) -> Option<Vec<ByteString>> {
   let slot = state.borrow_mut::<InFlight>().slots.get_mut(&id)?;
   let headers = slot.headers.take()?;
   let mut flat = Vec::with_capacity(headers.len() * 2 + 2);
@@ -338,7 +338,7 @@ pub fn op_buntime_req_headers(state: &mut OpState, #[smi] id: u32) -> Option<Vec
 /// being answered.
 #[op2]
 #[serde]
-pub fn op_buntime_req_remote(state: &mut OpState, #[smi] id: u32) -> Option<(String, u16)> {
+pub fn op_exchange_remote(state: &mut OpState, #[smi] id: u32) -> Option<(String, u16)> {
   let remote = state.borrow::<InFlight>().slots.get(&id)?.remote?;
   Some((remote.ip().to_string(), remote.port()))
 }
@@ -346,7 +346,7 @@ pub fn op_buntime_req_remote(state: &mut OpState, #[smi] id: u32) -> Option<(Str
 /// `server.timeout(req, seconds)`: the front end now waits `seconds` from
 /// now for this request's answer (0: no limit).
 #[op2(fast)]
-pub fn op_buntime_set_timeout(state: &mut OpState, #[smi] id: u32, seconds: f64) {
+pub fn op_exchange_set_timeout(state: &mut OpState, #[smi] id: u32, seconds: f64) {
   let in_flight = state.borrow_mut::<InFlight>();
   let Some(slot) = in_flight.slots.get_mut(&id) else {
     return;
@@ -361,7 +361,7 @@ pub fn op_buntime_set_timeout(state: &mut OpState, #[smi] id: u32, seconds: f64)
 /// Next chunk of the request body; an empty buffer means the body ended.
 #[op2]
 #[buffer]
-pub async fn op_buntime_req_body_read(
+pub async fn op_exchange_body_read(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
 ) -> Result<Vec<u8>, JsErrorBox> {
@@ -474,7 +474,7 @@ fn reply_full(
 }
 
 #[op2]
-pub fn op_buntime_respond_text(
+pub fn op_exchange_respond_text(
   state: &mut OpState,
   #[smi] id: u32,
   #[smi] status: u32,
@@ -511,7 +511,7 @@ fn content_type_value(content_type: &str) -> Result<HeaderValue, JsErrorBox> {
 /// the snapshot does that, for every op at once) it was a fast call, with
 /// no CPU-per-request change beyond noise: not worth that pass at start-up.
 #[op2(fast)]
-pub fn op_buntime_respond_typed(
+pub fn op_exchange_respond_typed(
   state: &mut OpState,
   #[smi] id: u32,
   #[smi] status: u32,
@@ -530,7 +530,7 @@ pub fn op_buntime_respond_typed(
 }
 
 #[op2]
-pub fn op_buntime_respond_bytes(
+pub fn op_exchange_respond_bytes(
   state: &mut OpState,
   #[smi] id: u32,
   #[smi] status: u32,
@@ -542,9 +542,9 @@ pub fn op_buntime_respond_bytes(
   respond_full(state, id, status, headers, Bytes::from_owner(body))
 }
 
-/// Sends the head now; the body follows through `op_buntime_resp_write`.
+/// Sends the head now; the body follows through `op_exchange_write`.
 #[op2]
-pub fn op_buntime_respond_stream(
+pub fn op_exchange_respond_stream(
   state: &mut OpState,
   #[smi] id: u32,
   #[smi] status: u32,
@@ -566,7 +566,7 @@ pub fn op_buntime_respond_stream(
 /// Writes one chunk; resolves `false` once the client has gone away, so the
 /// app's stream can be cancelled (an endless SSE stream stops here).
 #[op2]
-pub async fn op_buntime_resp_write(
+pub async fn op_exchange_write(
   state: Rc<RefCell<OpState>>,
   #[smi] id: u32,
   #[buffer] chunk: JsBuffer,
@@ -588,14 +588,14 @@ pub async fn op_buntime_resp_write(
 }
 
 #[op2(fast)]
-pub fn op_buntime_resp_end(state: &mut OpState, #[smi] id: u32) {
+pub fn op_exchange_end(state: &mut OpState, #[smi] id: u32) {
   state.borrow_mut::<InFlight>().slots.remove(&id);
 }
 
 /// The app failed this request (exception, bad return value): the front end
 /// answers JSON. If a streamed body already started, it is cut short.
 #[op2(fast)]
-pub fn op_buntime_respond_error(
+pub fn op_exchange_fail(
   state: &mut OpState,
   #[smi] id: u32,
   #[string] kind: &str,
@@ -614,6 +614,6 @@ pub fn op_buntime_respond_error(
 }
 
 #[op2(fast)]
-pub fn op_buntime_worker_done(state: &mut OpState) {
+pub fn op_exchange_done(state: &mut OpState) {
   state.borrow::<DoneSignal>().0.notify_one();
 }

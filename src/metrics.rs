@@ -7,9 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use serde_json::{json, Value};
-
-use crate::pool::PoolStats;
 
 /// Upper bounds (seconds) of the per-app latency histogram.
 const BUCKETS: [f64; 11] = [
@@ -326,4 +325,37 @@ fn escape(value: &str) -> String {
     .replace('\\', "\\\\")
     .replace('"', "\\\"")
     .replace('\n', "\\n")
+}
+
+/// What the pool reports of itself (made by `pool::Pool::stats`).
+pub struct PoolStats {
+  pub active_workers: usize,
+  pub queue_size: usize,
+  pub hits: u64,
+  pub misses: u64,
+  pub evictions: u64,
+  pub total_workers_created: u64,
+  pub total_workers_failed: u64,
+  /// Client connections handed to a worker's thread (connection affinity).
+  pub adopted_connections: u64,
+  /// `ttl: 0` workers running, requests waiting for one, and requests
+  /// refused (503) because none came in time.
+  pub fresh_workers: usize,
+  pub fresh_queued: usize,
+  pub fresh_rejected: u64,
+  pub workers: Vec<(String, WorkerStats)>,
+}
+
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerStats {
+  /// Milliseconds since the worker started.
+  pub age: u64,
+  /// Milliseconds since its last request.
+  pub idle: u64,
+  pub request_count: u64,
+  /// "active" (serving), "idle" or "stopped".
+  pub status: &'static str,
+  /// WebSockets open on this worker.
+  pub sockets: usize,
 }

@@ -79,7 +79,12 @@ fn route(
   let now = Instant::now();
   match state.catalog.route(request.uri().path(), now) {
     Route::App { target, whole_path } => {
-      Either::Left(run_app(state, request, target, whole_path, remote, now))
+      let arrival = Arrival {
+        remote,
+        started: now,
+        whole_path,
+      };
+      Either::Left(run_app(state, request, target, arrival))
     }
     Route::Home => Either::Right(std::future::ready(
       (StatusCode::OK, format!("Buntime v{}", crate::VERSION)).into_response(),
@@ -92,8 +97,28 @@ fn not_found(target: &Target) -> Response {
   HttpError::app_not_found(&target.shown_name()).into_response()
 }
 
-/// `whole_path`: the app sees the whole path (the shell app), not what
-/// follows its segment.
+/// Where a request came from and when, carried down the pipeline.
+#[derive(Clone, Copy)]
+struct Arrival {
+  /// The client's address, when the listener knows it.
+  remote: Option<SocketAddr>,
+  /// The request's one clock reading: deadline and metrics start here.
+  started: Instant,
+  /// The app sees the whole path (the shell app), not what follows its
+  /// segment.
+  whole_path: bool,
+}
+
+impl Arrival {
+  /// The path as the app sees it.
+  fn app_path(self, path: &str) -> &str {
+    match self.whole_path {
+      true => path,
+      false => crate::apps::catalog::split_first_segment(path).1,
+    }
+  }
+}
+
 ///
 /// The common request (no proxy rule, no WebSocket, no body to read first,
 /// a worker with room) builds its job here and waits on [`answer`]'s small
@@ -104,16 +129,12 @@ fn run_app(
   state: &AppState,
   request: Request,
   target: Arc<Target>,
-  whole_path: bool,
-  remote: Option<SocketAddr>,
-  started: Instant,
+  arrival: Arrival,
 ) -> impl Future<Output = Response> + Send + '_ {
   type Boxed<'a> = std::pin::Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
-  let general = |request, target| -> Boxed<'_> {
-    Box::pin(run_app_general(
-      state, request, target, whole_path, remote, started,
-    ))
-  };
+  let general =
+    |request, target| -> Boxed<'_> { Box::pin(run_app_general(state, request, target, arrival)) };
+  let started = arrival.started;
   let simple = target
     .loaded()
     .and_then(|loaded| Some((loaded, loaded.worker_only()?)));
@@ -132,14 +153,9 @@ fn run_app(
     return Either::Right(general(request, target));
   }
   let (parts, _) = request.into_parts();
-  let app_path = match whole_path {
-    true => parts.uri.path(),
-    false => crate::apps::catalog::split_first_segment(parts.uri.path()).1,
-  };
+  let app_path = arrival.app_path(parts.uri.path());
   let url = app_url(&parts.headers, app_path, parts.uri.query());
-  let (job, exchange) = app_job(
-    &target, config, parts, url, remote, None, None, false, started,
-  );
+  let (job, exchange) = app_job(&target, config, parts, url, None, None, false, arrival);
   let waiting = match state.pool.dispatch(spec, config, job) {
     Ok(Dispatch::Sent(dispatched)) => Waiting {
       exchange,
@@ -237,14 +253,13 @@ fn app_job(
   config: &AppConfig,
   parts: http::request::Parts,
   url: String,
-  remote: Option<SocketAddr>,
   body: Option<crate::ext::protocol::RequestBody>,
   full_body: Option<Bytes>,
   upgradable: bool,
-  started: Instant,
+  arrival: Arrival,
 ) -> (RequestJob, Exchange) {
   let (reply_tx, reply_rx) = oneshot::channel();
-  let deadline = Deadline::new(Some(started + config.timeout));
+  let deadline = Deadline::new(Some(arrival.started + config.timeout));
   let exchange = Exchange {
     reply: reply_rx,
     deadline: deadline.clone(),
@@ -255,7 +270,7 @@ fn app_job(
     url,
     headers: parts.headers,
     base: target.base_header.clone(),
-    remote,
+    remote: arrival.remote,
     body,
     full_body,
     reply: reply_tx,
@@ -347,16 +362,14 @@ async fn run_app_general(
   state: &AppState,
   request: Request,
   target: Arc<Target>,
-  whole_path: bool,
-  remote: Option<SocketAddr>,
-  started: Instant,
+  arrival: Arrival,
 ) -> Response {
+  let Arrival {
+    remote, started, ..
+  } = arrival;
   // A clone of the URI shares its bytes: the path outlives the request.
   let uri = request.uri().clone();
-  let app_path = match whole_path {
-    true => uri.path(),
-    false => crate::apps::catalog::split_first_segment(uri.path()).1,
-  };
+  let app_path = arrival.app_path(uri.path());
   let Some((app, loaded)) = &target.resolved else {
     return not_found(&target);
   };
@@ -439,7 +452,7 @@ async fn run_app_general(
   };
   let upgradable = upgrade.is_some();
   let (job, exchange) = app_job(
-    &target, config, parts, url, remote, body, full_body, upgradable, started,
+    &target, config, parts, url, body, full_body, upgradable, arrival,
   );
   let timeout = config.timeout;
   let dispatched = match state.pool.dispatch(spec, config, job) {

@@ -36,7 +36,6 @@ mod stats;
 mod worker_map;
 
 pub use pooled_worker::{InFlightGuard, PooledWorker};
-pub use stats::PoolStats;
 
 use fresh_limits::{FreshLimits, FreshPermit};
 

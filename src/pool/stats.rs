@@ -1,11 +1,11 @@
-//! What the pool reports: `/_/metrics`, `/_/stats` and the dashboard.
+//! The pool's figures as `metrics` reports them (`/_/metrics`, `/_/stats`,
+//! the dashboard).
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use serde::Serialize;
-
 use super::Pool;
+use crate::metrics::{PoolStats, WorkerStats};
 use crate::worker;
 
 impl Pool {
@@ -46,36 +46,4 @@ impl Pool {
         .collect(),
     }
   }
-}
-
-pub struct PoolStats {
-  pub active_workers: usize,
-  pub queue_size: usize,
-  pub hits: u64,
-  pub misses: u64,
-  pub evictions: u64,
-  pub total_workers_created: u64,
-  pub total_workers_failed: u64,
-  /// Client connections handed to a worker's thread (connection affinity).
-  pub adopted_connections: u64,
-  /// `ttl: 0` workers running, requests waiting for one, and requests
-  /// refused (503) because none came in time.
-  pub fresh_workers: usize,
-  pub fresh_queued: usize,
-  pub fresh_rejected: u64,
-  pub workers: Vec<(String, WorkerStats)>,
-}
-
-#[derive(Serialize, Clone)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkerStats {
-  /// Milliseconds since the worker started.
-  pub age: u64,
-  /// Milliseconds since its last request.
-  pub idle: u64,
-  pub request_count: u64,
-  /// "active" (serving), "idle" or "stopped".
-  pub status: &'static str,
-  /// WebSockets open on this worker.
-  pub sockets: usize,
 }

@@ -25,7 +25,7 @@ use crate::ext::protocol::{Deadline, Reply, RequestJob};
 use crate::http_error::{HttpError, NOT_A_HANDSHAKE, PROXY_ABORTED, WORKER_STOPPED};
 use crate::limits::{LimitedBody, Tripped};
 use crate::metrics::AppFigures;
-use crate::pool::{Dispatch, Dispatched, STUCK_GRACE};
+use crate::pool::{Dispatch, Dispatched};
 use crate::proxy;
 use crate::state::AppState;
 use crate::worker::WorkerSpec;
@@ -320,7 +320,7 @@ async fn answer(state: &AppState, target: Arc<Target>, waiting: Waiting) -> Resp
         // Its own isolate, serving nothing else: stopped at once, so a
         // handler that never finishes does not keep it (and its thread).
         Dispatched::Fresh(control, _) => control.terminate(),
-        Dispatched::Pooled(_) => check_stuck(state, &spec.key, &dispatched),
+        Dispatched::Pooled(_) => state.pool.check_stuck(&spec.key, dispatched.control()),
       }
       HttpError::worker_timeout(timeout.as_millis()).into_response()
     }
@@ -476,21 +476,6 @@ async fn run_app_general(
     started,
   };
   answer(state, target, waiting).await
-}
-
-/// After a timeout: if the worker's thread is stuck in synchronous JS (it
-/// does not poll its event loop when woken), stop it and forget it, so the
-/// next request for the app gets a fresh worker.
-fn check_stuck(state: &AppState, key: &str, dispatched: &Dispatched) {
-  let control = dispatched.control().clone();
-  let pool = state.pool.clone();
-  let key = key.to_string();
-  tokio::spawn(async move {
-    if control.is_stuck(STUCK_GRACE).await {
-      tracing::warn!(app = %key, "worker stuck in synchronous code: terminating it");
-      pool.kill(&control);
-    }
-  });
 }
 
 /// Bodies up to this size with a declared length are read whole before the

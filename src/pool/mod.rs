@@ -45,7 +45,7 @@ use worker_map::Workers;
 type WorkerMap = worker_map::WorkerMap<PooledWorker>;
 
 /// How long a woken worker has to show it is not stuck.
-pub const STUCK_GRACE: Duration = Duration::from_millis(250);
+const STUCK_GRACE: Duration = Duration::from_millis(250);
 
 /// How often retirement (idle, age) is checked.
 const SWEEP_INTERVAL: Duration = Duration::from_millis(250);
@@ -536,6 +536,19 @@ impl Pool {
     if workers.len() != before {
       self.slot_freed.notify_waiters();
     }
+  }
+
+  /// After a request timed out on it: if the worker's thread is stuck in
+  /// synchronous JS (it does not poll its event loop when woken), stop it
+  /// and forget it, so the next request for the app gets a fresh worker.
+  pub fn check_stuck(self: &Arc<Self>, key: &str, control: &Arc<WorkerControl>) {
+    let (pool, control, key) = (self.clone(), control.clone(), key.to_string());
+    tokio::spawn(async move {
+      if control.is_stuck(STUCK_GRACE).await {
+        tracing::warn!(app = %key, "worker stuck in synchronous code: terminating it");
+        pool.kill(&control);
+      }
+    });
   }
 
   /// Stops a worker stuck in synchronous JavaScript and forgets it, so the

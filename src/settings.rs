@@ -23,6 +23,16 @@ impl NodeEnv {
       NodeEnv::Test => 5,
     }
   }
+
+  /// As apps see it in `process.env.NODE_ENV`.
+  pub fn as_str(self) -> &'static str {
+    match self {
+      NodeEnv::Development => "development",
+      NodeEnv::Staging => "staging",
+      NodeEnv::Production => "production",
+      NodeEnv::Test => "test",
+    }
+  }
 }
 
 #[derive(Debug, Parser)]

@@ -130,6 +130,7 @@ pub struct AppCatalog {
   apps_dir: PathBuf,
   app_env_allow: Vec<String>,
   app_shell: Option<String>,
+  node_env: &'static str,
   worker_heap_mb: u64,
   resolver: Resolver,
   metrics: Arc<Metrics>,
@@ -147,6 +148,7 @@ impl AppCatalog {
       apps_dir: settings.apps_dir.clone(),
       app_env_allow: settings.app_env_allow.clone(),
       app_shell: settings.app_shell.clone(),
+      node_env: settings.node_env.as_str(),
       worker_heap_mb: settings.worker_heap_mb,
       resolver: Resolver::new(settings.apps_dir.clone()),
       metrics,
@@ -310,9 +312,9 @@ impl AppCatalog {
     })
   }
 
-  /// What the app sees in `Bun.env`: allow-listed server variables, then
-  /// its `.env` file, then its config's `env` (later ones win). Never the
-  /// admin token.
+  /// What the app sees in `Bun.env`: the server's `NODE_ENV`, allow-listed
+  /// server variables, then its `.env` file, then its config's `env` (later
+  /// ones win). Never the admin token.
   fn app_env(&self, dir: &Path, config: &AppConfig) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = self
       .app_env_allow
@@ -320,6 +322,10 @@ impl AppCatalog {
       .filter(|name| !name.is_empty() && name.as_str() != "ADMIN_TOKEN")
       .filter_map(|name| Some((name.clone(), std::env::var(name).ok()?)))
       .collect();
+    // Libraries (React, Express, tRPC) choose their production paths by it.
+    env
+      .entry("NODE_ENV".to_string())
+      .or_insert_with(|| self.node_env.to_string());
     env.extend(config::read_dotenv(dir));
     env.extend(config.env.clone());
     env.remove("ADMIN_TOKEN");

@@ -33,3 +33,21 @@ fn invalid_settings_name_the_setting() {
     assert!(stderr.contains(expected), "{env:?}: {stderr}");
   }
 }
+
+#[tokio::test]
+async fn apps_see_the_servers_node_env_unless_they_set_their_own() {
+  let apps = Apps::new();
+  let code = "export default { fetch() { return new Response(String(process.env.NODE_ENV) + ' ' + Bun.env.NODE_ENV) } }";
+  apps.js("plain/1.0.0", code);
+  apps.js("own/1.0.0", code);
+  apps.file(
+    "own/1.0.0/worker.config.json",
+    r#"{ "env": { "NODE_ENV": "development" } }"#,
+  );
+  apps.js("dotenv/1.0.0", code);
+  apps.file("dotenv/1.0.0/.env", "NODE_ENV=staging\n");
+  let server = crate::harness::Server::start_with(&apps, &[("NODE_ENV", "production")]);
+  assert_eq!(server.get("/plain").await.body, "production production");
+  assert_eq!(server.get("/own").await.body, "development development");
+  assert_eq!(server.get("/dotenv").await.body, "staging staging");
+}

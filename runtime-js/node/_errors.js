@@ -19,3 +19,26 @@ export function abortError(signal) {
   if (signal && signal.reason !== undefined) err.cause = signal.reason;
   return err;
 }
+
+/**
+ * A function of a Node built-in an isolate cannot offer (sockets,
+ * processes, threads): importing the module works, calling it says why.
+ */
+export function unsupported(module, name, why) {
+  const fn = function () {
+    throw nodeError(Error, "ERR_NOT_SUPPORTED", `node:${module} ${name}() is not supported by Buntime: ${why}`);
+  };
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
+}
+
+/** A class of such a module: constructing it throws the same way. */
+export function unsupportedClass(module, name, why) {
+  const Class = class {
+    constructor() {
+      unsupported(module, `new ${name}`, why)();
+    }
+  };
+  Object.defineProperty(Class, "name", { value: name });
+  return Class;
+}

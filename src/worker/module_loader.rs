@@ -56,29 +56,20 @@ fn builtin_specifier(specifier: &str) -> Option<Result<String, String>> {
 /// Node built-in names Buntime lacks, so that `require("http")` says so
 /// instead of looking for an npm package called `http`.
 const NODE_ONLY: &[&str] = &[
-  "child_process",
-  "cluster",
-  "dgram",
-  "diagnostics_channel",
   "dns",
   "domain",
   "http",
-  "http2",
   "https",
   "inspector",
-  "net",
   "perf_hooks",
   "punycode",
   "readline",
   "repl",
   "sys",
-  "tls",
   "trace_events",
   "tty",
   "v8",
-  "vm",
   "wasi",
-  "worker_threads",
   "zlib",
 ];
 

@@ -257,3 +257,19 @@ impl Reply {
       .to_string()
   }
 }
+
+/// The innocent neighbour every test checks after the attack.
+pub fn with_neighbour(apps: &Apps) -> &Apps {
+  apps.js(
+    "neighbour/1.0.0",
+    r#"export default { fetch() { return new Response("still here"); } };"#,
+  )
+}
+
+/// The server is alive and [`with_neighbour`]'s app still answers.
+pub async fn assert_neighbour_serves(server: &mut Server) {
+  assert!(server.is_running(), "server died: {}", server.log());
+  let reply = server.get("/neighbour").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  assert_eq!(reply.body, "still here");
+}

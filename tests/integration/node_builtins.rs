@@ -112,3 +112,78 @@ export default {
   });
   assert_eq!(json, expect);
 }
+
+/// Modules packages import at the top (undici, pino, thread-stream) load;
+/// their pure parts work; sockets, processes and threads throw a named
+/// error when called, and the server and its other apps carry on.
+#[tokio::test]
+async fn socket_and_process_builtins_import_and_refuse_when_called() {
+  let apps = Apps::new();
+  crate::harness::with_neighbour(&apps);
+  apps.js(
+    "stubs/1.0.0",
+    r#"import net from "node:net";
+import tls from "tls";
+import dgram from "node:dgram";
+import { isMainThread, Worker } from "node:worker_threads";
+import dc from "node:diagnostics_channel";
+import http2 from "node:http2";
+import { exec, spawnSync } from "node:child_process";
+import cluster from "node:cluster";
+import vm from "node:vm";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const code = (f) => { try { f(); return "ran"; } catch (e) { return e.code + ": " + e.message; } };
+
+export default {
+  fetch() {
+    const seen = [];
+    dc.subscribe("app:event", (message) => seen.push(message.n));
+    dc.channel("app:event").publish({ n: 7 });
+    return Response.json({
+      isIP: [net.isIP("10.0.0.1"), net.isIP("::1"), net.isIP("nope")],
+      mainThread: isMainThread,
+      primary: cluster.isPrimary,
+      seen,
+      vm: vm.runInThisContext("6 * 7"),
+      script: new vm.Script("[1, 2].length").runInThisContext(),
+      required: typeof require("net").isIPv4 === "function" && require("worker_threads").isMainThread,
+      http2Status: http2.constants.HTTP2_HEADER_STATUS,
+      connect: code(() => net.connect(80, "127.0.0.1")),
+      tls: code(() => tls.connect(443, "example.com")),
+      udp: code(() => dgram.createSocket("udp4")),
+      worker: code(() => new Worker("./x.js")),
+      exec: code(() => exec("cat /etc/passwd")),
+      spawn: code(() => spawnSync("sh")),
+      fork: code(() => cluster.fork()),
+      context: code(() => vm.runInNewContext("1")),
+    });
+  },
+};
+"#,
+  );
+  let mut server = Server::start(&apps);
+  let reply = server.get("/stubs").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let seen = reply.json();
+  assert_eq!(seen["isIP"], serde_json::json!([4, 6, 0]));
+  assert_eq!(seen["mainThread"], true);
+  assert_eq!(seen["primary"], true);
+  assert_eq!(seen["seen"], serde_json::json!([7]));
+  assert_eq!(seen["vm"], 42);
+  assert_eq!(seen["script"], 2);
+  assert_eq!(seen["required"], true);
+  assert_eq!(seen["http2Status"], ":status");
+  for key in [
+    "connect", "tls", "udp", "worker", "exec", "spawn", "fork", "context",
+  ] {
+    let refusal = seen[key].as_str().unwrap_or_default();
+    assert!(
+      refusal.starts_with("ERR_NOT_SUPPORTED: node:")
+        && refusal.contains("not supported by Buntime"),
+      "{key}: {refusal}"
+    );
+  }
+  crate::harness::assert_neighbour_serves(&mut server).await;
+}

@@ -3,15 +3,7 @@
 //! take the server down. Each test ends by checking that the server is
 //! alive and that an innocent app still answers.
 
-use crate::harness::{Apps, Server};
-
-/// The innocent neighbour every test checks after the attack.
-fn with_neighbour(apps: &Apps) -> &Apps {
-  apps.js(
-    "neighbour/1.0.0",
-    r#"export default { fetch() { return new Response("still here"); } };"#,
-  )
-}
+use crate::harness::{assert_neighbour_serves, with_neighbour, Apps, Server};
 
 /// The server's thread count once it is at most `at_most`, or after 10 s.
 async fn threads_settle(server: &Server, at_most: usize) -> usize {
@@ -24,13 +16,6 @@ async fn threads_settle(server: &Server, at_most: usize) -> usize {
     threads = server.threads();
   }
   threads
-}
-
-async fn assert_neighbour_serves(server: &mut Server) {
-  assert!(server.is_running(), "server died: {}", server.log());
-  let reply = server.get("/neighbour").await;
-  assert_eq!(reply.status, 200, "{}", reply.body);
-  assert_eq!(reply.body, "still here");
 }
 
 #[tokio::test]

@@ -721,24 +721,24 @@ const sendResponse = (function sendResponse(id, res, req) {
 async function streamBody(id, status, headers, body) {
   const reader = body.stream.getReader();
   op_exchange_respond_stream(id, status, headers);
-  try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const chunk = typeof value === "string" ? encoder.encode(value) : value;
-      if (!(chunk instanceof Uint8Array)) {
-        throw new TypeError(`Response stream chunks must be Uint8Array or string, got ${describe(value)}`);
-      }
-      if (chunk.byteLength === 0) continue;
-      if (!(await op_exchange_write(id, chunk))) {
-        // The client went away: stop the app's stream.
-        await reader.cancel().catch(() => {});
-        break;
-      }
+  // A stream that errors is not ended here: the error reaches `fail`,
+  // which cuts the body short so the client cannot take it for complete.
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const chunk = typeof value === "string" ? encoder.encode(value) : value;
+    if (!(chunk instanceof Uint8Array)) {
+      await reader.cancel().catch(() => {});
+      throw new TypeError(`Response stream chunks must be Uint8Array or string, got ${describe(value)}`);
     }
-  } finally {
-    op_exchange_end(id);
+    if (chunk.byteLength === 0) continue;
+    if (!(await op_exchange_write(id, chunk))) {
+      // The client went away: stop the app's stream.
+      await reader.cancel().catch(() => {});
+      break;
+    }
   }
+  op_exchange_end(id);
 }
 
 /**

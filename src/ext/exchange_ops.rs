@@ -74,6 +74,8 @@ struct Slot {
   body: Option<RequestBody>,
   reply: Option<oneshot::Sender<Reply>>,
   stream: Option<mpsc::Sender<Bytes>>,
+  /// Set when a started stream fails (see [`ResponseBody::Stream`]).
+  aborted: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
   deadline: Option<std::sync::Arc<super::protocol::Deadline>>,
   upgradable: bool,
   /// The request's headers until JS asks for them: most handlers never
@@ -84,10 +86,20 @@ struct Slot {
   remote: Option<std::net::SocketAddr>,
 }
 
+impl Slot {
+  /// A streamed body that started is cut short, not ended.
+  fn abort_stream(&self) {
+    if let Some(aborted) = &self.aborted {
+      aborted.store(true, std::sync::atomic::Ordering::Release);
+    }
+  }
+}
+
 impl InFlight {
   /// Hands every unanswered reply to `fail` and forgets all requests.
   pub fn fail_all(&mut self, mut fail: impl FnMut(oneshot::Sender<Reply>)) {
     for (_, slot) in self.slots.drain() {
+      slot.abort_stream();
       if let Some(reply) = slot.reply {
         fail(reply);
       }
@@ -294,6 +306,7 @@ fn take_request(state: &RefCell<OpState>, job: RequestJob) -> IncomingMessage {
       body: job.body,
       reply: Some(job.reply),
       stream: None,
+      aborted: None,
       deadline: Some(job.deadline),
       upgradable: job.upgradable,
       headers: Some(job.headers),
@@ -553,12 +566,18 @@ pub fn op_exchange_respond_stream(
   let status = check_status(status)?;
   let headers = header_map(status, headers)?;
   let (tx, rx) = mpsc::channel(RESPONSE_CHUNK_BUFFER);
+  let aborted = std::sync::Arc::<std::sync::atomic::AtomicBool>::default();
   let in_flight = state.borrow_mut::<InFlight>();
-  in_flight.slot(id)?.stream = Some(tx);
+  let slot = in_flight.slot(id)?;
+  slot.stream = Some(tx);
+  slot.aborted = Some(aborted.clone());
   let head = ResponseHead {
     status,
     headers,
-    body: ResponseBody::Stream(rx),
+    body: ResponseBody::Stream {
+      chunks: rx,
+      aborted,
+    },
   };
   in_flight.reply(id, Reply::Response(head))
 }
@@ -603,6 +622,7 @@ pub fn op_exchange_fail(
 ) {
   let in_flight = state.borrow_mut::<InFlight>();
   if let Some(slot) = in_flight.slots.get_mut(&id) {
+    slot.abort_stream();
     if let Some(reply) = slot.reply.take() {
       let _ = reply.send(Reply::Failed {
         kind: Failure::from_name(kind),

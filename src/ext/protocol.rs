@@ -140,7 +140,13 @@ pub struct ResponseHead {
 
 pub enum ResponseBody {
   Full(Bytes),
-  Stream(mpsc::Receiver<Bytes>),
+  /// Chunks as the app writes them; `aborted` is set when the app's
+  /// stream failed (or its worker stopped) before it ended, so the client
+  /// sees a cut body rather than a complete-looking one.
+  Stream {
+    chunks: mpsc::Receiver<Bytes>,
+    aborted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+  },
 }
 
 /// The front end's half of an app's WebSocket.

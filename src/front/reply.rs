@@ -3,7 +3,6 @@
 //! headers stripped, `<base href>` injected into HTML, no 1xx), and the
 //! answers for a pool that could not take the request.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -127,12 +126,21 @@ pub(crate) fn into_response(
         Body::from(bytes)
       }
     }
-    ResponseBody::Stream(rx) => {
-      let chunks = ReceiverStream::new(rx).map(move |chunk| {
+    ResponseBody::Stream { chunks, aborted } => {
+      let chunks = ReceiverStream::new(chunks).map(move |chunk| {
         let _busy = &dispatched;
-        Ok::<_, Infallible>(chunk)
+        Ok::<_, std::io::Error>(chunk)
       });
-      Body::from_stream(chunks)
+      // Once the chunks end: an error if the app's stream failed, which
+      // makes hyper cut the body (no last chunk) instead of ending it.
+      let cut =
+        futures::stream::once(async move { aborted.load(std::sync::atomic::Ordering::Acquire) })
+          .filter_map(|aborted| {
+            std::future::ready(
+              aborted.then(|| Err(std::io::Error::other("the app's stream failed"))),
+            )
+          });
+      Body::from_stream(chunks.chain(cut))
     }
   };
   let mut response = Response::new(body);

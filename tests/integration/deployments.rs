@@ -382,7 +382,8 @@ async fn the_app_environment_is_its_own() {
   let env = server.get("/envy").await.json();
   assert_eq!(
     env,
-    serde_json::json!({ "ALLOWED_VAR": "shared", "FROM_DOTENV": "dot", "QUOTED": "quoted value", "OVERRIDDEN": "config" })
+    // NODE_ENV is the server's (the harness runs it with `test`).
+    serde_json::json!({ "ALLOWED_VAR": "shared", "FROM_DOTENV": "dot", "QUOTED": "quoted value", "OVERRIDDEN": "config", "NODE_ENV": "test" })
   );
 }
 

@@ -120,3 +120,41 @@ async fn many_concurrent_requests_share_one_worker() {
   let peak: u32 = server.get("/wait/peak").await.body.parse().unwrap();
   assert!(peak >= 10, "peak concurrency {peak}");
 }
+
+/// A body stream that fails after its first chunk cuts the response (no
+/// last chunk), so no client takes half a body for all of it; the error
+/// is logged with the app's name, and the worker serves on.
+#[tokio::test]
+async fn a_failing_body_stream_cuts_the_response_short() {
+  let apps = Apps::new();
+  crate::harness::with_neighbour(&apps);
+  apps.js(
+    "breaks/1.0.0",
+    r#"export default {
+  fetch(req) {
+    if (new URL(req.url).pathname === "/ok") return new Response("fine");
+    let sent = false;
+    return new Response(new ReadableStream({
+      async pull(controller) {
+        if (!sent) { sent = true; controller.enqueue(new TextEncoder().encode("half of it")); return; }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        controller.error(new Error("stream exploded"));
+      },
+    }));
+  },
+};"#,
+  );
+  let mut server = Server::start(&apps);
+  let response = reqwest::get(server.url("/breaks")).await.unwrap();
+  assert_eq!(response.status(), 200);
+  let body = response.bytes().await;
+  assert!(
+    body.is_err(),
+    "a cut body must not read as complete: {body:?}"
+  );
+  assert_eq!(server.get("/breaks/ok").await.body, "fine");
+  let log = server.log();
+  assert!(log.contains("stream exploded"), "{log}");
+  assert!(log.contains("breaks@1.0.0"), "{log}");
+  crate::harness::assert_neighbour_serves(&mut server).await;
+}

@@ -105,6 +105,65 @@ class DecompressionStream {
 let cryptoModule;
 const crypto = () => (cryptoModule ??= load("ext:deno_crypto/00_crypto.js"));
 
+// Bun's direct streams (`new ReadableStream({ type: "direct", pull })`):
+// `pull` runs once with a controller the source writes into (`write`,
+// `flush`, `end`/`close`, `error`) whenever it likes; React's `bun` build
+// streams its HTML this way. Made from a standard stream, so every other
+// construction (and `instanceof`) is the Web one.
+const directEncoder = new encoding.TextEncoder();
+function directSource(source) {
+  let started = false;
+  return {
+    pull(controller) {
+      if (started) return;
+      started = true;
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        controller.close();
+      };
+      const direct = {
+        write(chunk) {
+          if (ended) return 0;
+          const bytes = typeof chunk === "string" ? directEncoder.encode(chunk) : ArrayBuffer.isView(chunk)
+            ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+            : new Uint8Array(chunk);
+          if (bytes.byteLength > 0) controller.enqueue(bytes.slice());
+          return bytes.byteLength;
+        },
+        flush() {},
+        end,
+        close: end,
+        error(err) {
+          ended = true;
+          controller.error(err);
+        },
+      };
+      // A failing source fails the stream (and so its response), never
+      // an unhandled rejection that leaves the request waiting.
+      try {
+        const result = source.pull(direct);
+        if (result && typeof result.then === "function") result.then(undefined, (err) => direct.error(err));
+      } catch (err) {
+        direct.error(err);
+      }
+    },
+    cancel(reason) {
+      return source.cancel?.(reason);
+    },
+  };
+}
+const ReadableStream = new Proxy(streams.ReadableStream, {
+  construct(target, args, newTarget) {
+    const source = args[0];
+    if (source != null && source.type === "direct") {
+      args = [directSource(source), args[1] ?? { highWaterMark: 0 }];
+    }
+    return Reflect.construct(target, args, newTarget);
+  },
+});
+
 const value = (v) => ({ value: v, writable: true, enumerable: false, configurable: true });
 const enumerable = (v) => ({ value: v, writable: true, enumerable: true, configurable: true });
 
@@ -135,7 +194,7 @@ Object.defineProperties(globalThis, {
   ProgressEvent: value(event.ProgressEvent),
   PromiseRejectionEvent: value(event.PromiseRejectionEvent),
   ReadableByteStreamController: value(streams.ReadableByteStreamController),
-  ReadableStream: value(streams.ReadableStream),
+  ReadableStream: value(ReadableStream),
   ReadableStreamBYOBReader: value(streams.ReadableStreamBYOBReader),
   ReadableStreamBYOBRequest: value(streams.ReadableStreamBYOBRequest),
   ReadableStreamDefaultController: value(streams.ReadableStreamDefaultController),

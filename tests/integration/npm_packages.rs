@@ -193,3 +193,18 @@ async fn hono_bun_websockets_and_conn_info() {
   }
   assert_eq!(texts, ["hono says hi", "echo: ping 1"]);
 }
+
+/// React's streaming renderer through its `bun` build, which streams with
+/// Bun's `type: "direct"` ReadableStream.
+#[tokio::test]
+async fn react_renders_to_a_readable_stream() {
+  let server = start();
+  let page = server.get("/react-ssr/?name=Ada").await;
+  assert_eq!(page.status, 200, "{}", page.body);
+  assert!(page.header("content-type").starts_with("text/html"));
+  assert!(
+    page.body.contains("<h1>Hello Ada</h1><p>test</p>"),
+    "{}",
+    page.body
+  );
+}

@@ -158,3 +158,33 @@ async fn a_failing_body_stream_cuts_the_response_short() {
   assert!(log.contains("breaks@1.0.0"), "{log}");
   crate::harness::assert_neighbour_serves(&mut server).await;
 }
+
+/// Bun's direct streams: `pull` runs once and writes whenever it likes,
+/// ending later; a source that throws cuts the response.
+#[tokio::test]
+async fn direct_readable_streams_write_then_end() {
+  let apps = Apps::new();
+  apps.js(
+    "direct/1.0.0",
+    r#"export default {
+  fetch(req) {
+    const fails = new URL(req.url).pathname === "/fails";
+    return new Response(new ReadableStream({
+      type: "direct",
+      async pull(controller) {
+        controller.write("one,");
+        controller.write(new TextEncoder().encode("two,"));
+        controller.flush();
+        if (fails) throw new Error("direct source failed");
+        setTimeout(() => { controller.write("three"); controller.end(); }, 10);
+      },
+    }));
+  },
+};"#,
+  );
+  let server = Server::start(&apps);
+  assert_eq!(server.get("/direct").await.body, "one,two,three");
+  let cut = reqwest::get(server.url("/direct/fails")).await.unwrap();
+  assert!(cut.bytes().await.is_err());
+  assert!(server.log().contains("direct source failed"));
+}

@@ -3,7 +3,7 @@
 // ES modules reach a CommonJS file through the facade the module loader
 // writes (src/worker/module_loader.rs), which calls `buntime.require`.
 import { core } from "ext:core/mod.js";
-import { op_node_require_resolve, op_node_require_source } from "ext:core/ops";
+import { op_import_sync, op_node_require_resolve, op_node_require_source } from "ext:core/ops";
 
 /** path -> Module, for cycles and so each file runs once per isolate. */
 const cache = { __proto__: null };
@@ -61,7 +61,11 @@ function load(path, parent) {
   cache[path] = module;
   try {
     const source = op_node_require_source(path);
-    if (path.endsWith(".json")) {
+    if (source === null) {
+      // require(esm), as Node 22 and Bun allow: the module graph is loaded
+      // and evaluated synchronously (top-level await makes it an error).
+      module.exports = op_import_sync("file://" + encodeURI(path));
+    } else if (path.endsWith(".json")) {
       module.exports = JSON.parse(source);
     } else {
       // A leading hashbang is not JavaScript inside a function body.

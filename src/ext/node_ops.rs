@@ -21,8 +21,9 @@ pub trait ModuleHost {
   /// `specifier` as required from the file `parent`: `node:<name>` for a
   /// built-in, else the absolute path of a file inside the app folder.
   fn require_resolve(&self, specifier: &str, parent: &str) -> Result<String, String>;
-  /// The JavaScript of a CommonJS file (TypeScript stripped), or JSON text.
-  fn require_source(&self, path: &str) -> Result<String, String>;
+  /// The JavaScript of a CommonJS file (TypeScript stripped), or JSON
+  /// text; `None` for an ES module, which `require` imports synchronously.
+  fn require_source(&self, path: &str) -> Result<Option<String>, String>;
 }
 
 /// The worker's [`ModuleHost`], put into `OpState` when the worker starts.
@@ -53,7 +54,7 @@ pub fn op_node_require_resolve(
 pub fn op_node_require_source(
   state: &mut OpState,
   #[string] path: &str,
-) -> Result<String, JsErrorBox> {
+) -> Result<Option<String>, JsErrorBox> {
   host(state)?
     .require_source(path)
     .map_err(JsErrorBox::type_error)

@@ -417,23 +417,19 @@ impl ModuleHost for AppModuleLoader {
       .map(|p| shown_path(&app.root, &p).to_string_lossy().into_owned())
   }
 
-  fn require_source(&self, path: &str) -> Result<String, String> {
+  fn require_source(&self, path: &str) -> Result<Option<String>, String> {
     let app = self.app();
     let path = app.confine(&real_path(&app.root, Path::new(path)), path)?;
     let ext = extension(&path);
     if ext == "json" {
       return std::fs::read_to_string(&path)
+        .map(Some)
         .map_err(|err| format!("Cannot read {}: {err}", app.display(&path)));
     }
     let code = app.javascript(&path, &ext)?;
     let is_module = matches!(ext.as_str(), "mjs" | "mts")
       || (!app.is_commonjs(&path, &ext, &code) && commonjs::has_esm_syntax(&code));
-    if is_module {
-      return Err(format!(
-        "require() of ES module {} is not supported: use import",
-        app.display(&path)
-      ));
-    }
-    Ok(code)
+    // An ES module is loaded by the module loader instead (`require(esm)`).
+    Ok((!is_module).then_some(code))
   }
 }

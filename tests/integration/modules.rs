@@ -172,3 +172,46 @@ async fn packages_cannot_escape_the_app_folder() {
   );
   assert!(!reply.body.contains("secret"));
 }
+
+/// `require()` of an ES module (Node 22, Bun): an ESM-only package required
+/// from CommonJS gets the module's namespace; one with top-level await is
+/// refused with an error, and the worker serves on.
+#[tokio::test]
+async fn commonjs_can_require_an_es_module() {
+  let apps = Apps::new();
+  apps
+    .file(
+      "mixed/1.0.0/node_modules/esm-only/package.json",
+      r#"{ "name": "esm-only", "type": "module", "exports": "./index.js" }"#,
+    )
+    .file(
+      "mixed/1.0.0/node_modules/esm-only/index.js",
+      "export const parse = (s) => s.split(','); export default 'esm default';",
+    )
+    .file(
+      "mixed/1.0.0/tla.mjs",
+      "await Promise.resolve(); export const late = 1;",
+    )
+    .file(
+      "mixed/1.0.0/lib.cjs",
+      r#"const esm = require("esm-only");
+let tla;
+try { require("./tla.mjs"); tla = "loaded"; } catch (e) { tla = "refused: " + e.message; }
+module.exports = { parsed: esm.parse("a,b"), dflt: esm.default, tla, again: require("esm-only") === esm };"#,
+    )
+    .js(
+      "mixed/1.0.0",
+      r#"import lib from "./lib.cjs";
+export default { fetch() { return Response.json(lib); } };"#,
+    );
+  let server = Server::start(&apps);
+  let reply = server.get("/mixed").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let seen = reply.json();
+  assert_eq!(seen["parsed"], serde_json::json!(["a", "b"]));
+  assert_eq!(seen["dflt"], "esm default");
+  assert_eq!(seen["again"], true);
+  let tla = seen["tla"].as_str().unwrap_or_default();
+  assert!(tla.starts_with("refused: "), "{tla}");
+  assert_eq!(server.get("/mixed").await.status, 200);
+}

@@ -198,7 +198,8 @@ pub fn op_bun_digest(
 // Bun.gzipSync & co.
 
 /// `format`: 0 = gzip, 1 = raw deflate (Bun's deflateSync has no zlib
-/// header), 2 = zlib. `level` -1 means the default (6).
+/// header), 2 = zlib, 3 = brotli (`node:zlib`). `level` -1 means the
+/// default (6; brotli's quality 11).
 #[op2]
 #[buffer]
 pub fn op_bun_compress(
@@ -206,6 +207,26 @@ pub fn op_bun_compress(
   #[anybuffer] data: &[u8],
   #[smi] level: i32,
 ) -> Result<Vec<u8>, JsErrorBox> {
+  if format == 3 {
+    let quality = match level {
+      -1 => 11,
+      0..=11 => level as u32,
+      _ => {
+        return Err(JsErrorBox::range_error(format!(
+          "brotli quality must be between 0 and 11, got {level}"
+        )))
+      }
+    };
+    let mut out = Vec::with_capacity(data.len() / 2 + 64);
+    {
+      let mut enc = brotli::CompressorWriter::new(&mut out, 4096, quality, 22);
+      enc
+        .write_all(data)
+        .and_then(|_| enc.flush())
+        .map_err(|err| JsErrorBox::generic(err.to_string()))?;
+    }
+    return Ok(out);
+  }
   let level = match level {
     -1 => flate2::Compression::default(),
     0..=9 => flate2::Compression::new(level as u32),
@@ -261,6 +282,7 @@ pub fn op_bun_decompress(
   let reader: Box<dyn Read + '_> = match format {
     0 => Box::new(flate2::read::MultiGzDecoder::new(data)),
     1 => Box::new(flate2::read::DeflateDecoder::new(data)),
+    3 => Box::new(brotli::Decompressor::new(data, 4096)),
     _ => Box::new(flate2::read::ZlibDecoder::new(data)),
   };
   match reader.take(limit + 1).read_to_end(&mut out) {

@@ -145,6 +145,7 @@ deno_core::extension!(
     "node:util/types" = "node/util_types.js",
     "node:vm" = "node/vm.js",
     "node:worker_threads" = "node/worker_threads.js",
+    "node:zlib" = "node/zlib.js",
   ],
 );
 

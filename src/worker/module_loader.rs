@@ -70,7 +70,6 @@ const NODE_ONLY: &[&str] = &[
   "tty",
   "v8",
   "wasi",
-  "zlib",
 ];
 
 /// Per-app resolution state, made on first use (the app is known only

@@ -187,3 +187,76 @@ export default {
   }
   crate::harness::assert_neighbour_serves(&mut server).await;
 }
+
+/// node:zlib in its three forms, interoperable with other implementations
+/// (the test decodes the app's gzip with flate2), and bounded like
+/// Bun.gunzipSync: a bomb is refused and the worker serves on.
+#[tokio::test]
+async fn zlib_compresses_in_sync_callback_and_stream_forms() {
+  let apps = Apps::new();
+  crate::harness::with_neighbour(&apps);
+  apps.js(
+    "zip/1.0.0",
+    r#"import zlib from "node:zlib";
+import { gzipSync, gunzipSync, createGzip, createGunzip } from "zlib";
+import { promisify } from "node:util";
+import { pipeline } from "node:stream/promises";
+import { Readable, Writable } from "node:stream";
+
+const text = "hello zlib ".repeat(100);
+export default {
+  async fetch(req) {
+    const path = new URL(req.url).pathname;
+    if (path === "/gzip") return new Response(gzipSync(text));
+    if (path === "/bomb") {
+      try { zlib.gunzipSync(gzipSync(new Uint8Array(4 << 20))); return new Response("inflated"); }
+      catch (e) { return new Response(e.code + " " + (e instanceof RangeError)); }
+    }
+    const inflated = await promisify(zlib.inflate)(await promisify(zlib.deflate)(text));
+    const chunks = [];
+    await pipeline(Readable.from([text.slice(0, 500), text.slice(500)]), createGzip(), createGunzip(),
+      new Writable({ write(chunk, _e, done) { chunks.push(chunk); done(); } }));
+    let corrupt;
+    try { gunzipSync(Buffer.from("not gzip")); } catch (e) { corrupt = e.code; }
+    return Response.json({
+      sync: gunzipSync(gzipSync(text, { level: 9 })).toString() === text,
+      callback: inflated.toString() === text,
+      stream: Buffer.concat(chunks).toString() === text,
+      raw: zlib.inflateRawSync(zlib.deflateRawSync(text)).toString() === text,
+      brotli: zlib.brotliDecompressSync(zlib.brotliCompressSync(text)).toString() === text,
+      unzip: [zlib.unzipSync(gzipSync("a")).toString(), zlib.unzipSync(zlib.deflateSync("b")).toString()],
+      crc32: zlib.crc32("hello"),
+      corrupt,
+    });
+  },
+};"#,
+  );
+  let mut server = Server::start_with(&apps, &[("MAX_DECOMPRESSED_MB", "1")]);
+  let reply = server.get("/zip").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let seen = reply.json();
+  for key in ["sync", "callback", "stream", "raw", "brotli"] {
+    assert_eq!(seen[key], true, "{key}: {seen}");
+  }
+  assert_eq!(seen["unzip"], serde_json::json!(["a", "b"]));
+  assert_eq!(seen["crc32"], 907_060_870u64);
+  assert_eq!(seen["corrupt"], "Z_DATA_ERROR");
+  let gzipped = reqwest::get(server.url("/zip/gzip"))
+    .await
+    .unwrap()
+    .bytes()
+    .await
+    .unwrap();
+  let mut decoded = String::new();
+  std::io::Read::read_to_string(
+    &mut flate2::read::GzDecoder::new(&gzipped[..]),
+    &mut decoded,
+  )
+  .unwrap();
+  assert_eq!(decoded, "hello zlib ".repeat(100));
+  assert_eq!(
+    server.get("/zip/bomb").await.body,
+    "ERR_BUFFER_TOO_LARGE true"
+  );
+  crate::harness::assert_neighbour_serves(&mut server).await;
+}

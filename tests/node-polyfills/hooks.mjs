@@ -15,7 +15,7 @@ const SUBPATHS = {
 
 // Built on the isolate's ops (src/ext/node_ops.rs, deno_core's async
 // context): covered by the Rust integration tests, not runnable on Node.
-const HOST_BACKED = new Set(["async_hooks", "bun", "fs", "fs/promises", "module", "process"]);
+const HOST_BACKED = new Set(["async_hooks", "bun", "fs", "fs/promises", "module", "process", "zlib"]);
 
 export async function resolve(specifier, context, next) {
   if (specifier.startsWith("node:")) {

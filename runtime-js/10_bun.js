@@ -184,6 +184,9 @@ const process = {
   stdout: { write: (chunk) => (op_app_log_write(String(chunk), false), true), isTTY: false, fd: 1 },
   stderr: { write: (chunk) => (op_app_log_write(String(chunk), true), true), isTTY: false, fd: 2 },
   stdin: { isTTY: false, fd: 0 },
+  // `Object.prototype.toString.call(process)` is "[object process]" in
+  // Node and Bun; libraries (axios picking its http adapter) test it.
+  [Symbol.toStringTag]: "process",
 };
 
 // `Buffer`, `global` and `setImmediate` as Bun has them; Buffer's module is

@@ -58,8 +58,6 @@ fn builtin_specifier(specifier: &str) -> Option<Result<String, String>> {
 const NODE_ONLY: &[&str] = &[
   "dns",
   "domain",
-  "http",
-  "https",
   "inspector",
   "perf_hooks",
   "punycode",
@@ -67,7 +65,6 @@ const NODE_ONLY: &[&str] = &[
   "repl",
   "sys",
   "trace_events",
-  "tty",
   "v8",
   "wasi",
 ];

@@ -208,3 +208,106 @@ async fn react_renders_to_a_readable_stream() {
     page.body
   );
 }
+
+/// A real upstream for the HTTP client tests: JSON, an echo, a redirect, a
+/// gzip body, a 404 and a body in chunks.
+async fn upstream() -> String {
+  use axum::routing::{get, post};
+  let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+  let addr = listener.local_addr().unwrap();
+  let router = axum::Router::new()
+    .route(
+      "/json",
+      get(
+        |axum::extract::RawQuery(q): axum::extract::RawQuery| async move {
+          axum::Json(serde_json::json!({ "from": "upstream", "query": q }))
+        },
+      ),
+    )
+    .route("/echo", post(|body: String| async move { body }))
+    .route(
+      "/moved",
+      get(|| async { axum::response::Redirect::temporary("/json") }),
+    )
+    .route(
+      "/gzip",
+      get(|| async {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut encoder, br#"{"zipped":true}"#).unwrap();
+        (
+          [
+            ("content-encoding", "gzip"),
+            ("content-type", "application/json"),
+          ],
+          encoder.finish().unwrap(),
+        )
+      }),
+    )
+    .route(
+      "/chunks",
+      get(|| async {
+        let chunks = futures::StreamExt::then(
+          futures::stream::iter(["one ", "two ", "three"]),
+          |chunk| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            Ok::<_, std::io::Error>(chunk)
+          },
+        );
+        (
+          [("content-type", "text/plain")],
+          axum::body::Body::from_stream(chunks),
+        )
+      }),
+    );
+  tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+  format!("http://{addr}")
+}
+
+/// axios with its Node http adapter, and node:http's streaming body.
+#[tokio::test]
+async fn axios_and_node_http_reach_a_real_upstream() {
+  let upstream = upstream().await;
+  let server = Server::start_with(
+    &Apps::at(npm_apps()),
+    &[
+      ("UPSTREAM", upstream.as_str()),
+      ("APP_ENV_ALLOW", "UPSTREAM"),
+    ],
+  );
+  let reply = server.get("/axios-client/").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  let seen = reply.json();
+  assert_eq!(
+    seen["got"],
+    serde_json::json!({ "from": "upstream", "query": "q=x" })
+  );
+  assert_eq!(seen["posted"], serde_json::json!({ "hello": "axios" }));
+  assert_eq!(seen["redirected"]["from"], "upstream");
+  assert_eq!(seen["gzipped"], serde_json::json!({ "zipped": true }));
+  assert_eq!(seen["missing"], 404);
+  let stream = server.get("/axios-client/stream").await;
+  assert_eq!(stream.status, 200, "{}", stream.body);
+  let stream = stream.json();
+  assert_eq!(stream["status"], 200);
+  assert_eq!(stream["type"], "text/plain");
+  let joined: String = stream["seen"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|s| s.as_str().unwrap())
+    .collect();
+  assert_eq!(joined, "one two three");
+  drop(server);
+  // node:http is fetch underneath: the private-address policy holds.
+  let blocked = Server::start_with(
+    &Apps::at(npm_apps()),
+    &[
+      ("UPSTREAM", upstream.as_str()),
+      ("APP_ENV_ALLOW", "UPSTREAM"),
+      ("BLOCK_PRIVATE_FETCH", "true"),
+    ],
+  );
+  let refused = blocked.get("/axios-client/").await;
+  assert_eq!(refused.status, 502, "{}", refused.body);
+  assert_eq!(refused.json()["code"], "ECONNREFUSED", "{}", refused.body);
+}

@@ -379,15 +379,18 @@ function abortError() {
   return err;
 }
 
-export function request(input, options, callback) {
-  return new ClientRequest(input, options, callback, "http:");
+/** `request` and `get` for a default protocol (node:https uses "https:"). */
+export function clientFor(defaultProtocol) {
+  const request = (input, options, callback) => new ClientRequest(input, options, callback, defaultProtocol);
+  const get = (input, options, callback) => {
+    const req = request(input, options, callback);
+    req.end();
+    return req;
+  };
+  return { request, get };
 }
 
-export function get(input, options, callback) {
-  const req = request(input, options, callback);
-  req.end();
-  return req;
-}
+export const { request, get } = clientFor("http:");
 
 export const createServer = unsupported("http", "createServer", "serve the app with export default { fetch } instead");
 export const Server = createServer;

@@ -1,6 +1,6 @@
 // node:https as a client: node:http's ClientRequest with https: as the
 // default protocol (TLS is fetch's).
-import http, { ClientRequest, IncomingMessage, METHODS, STATUS_CODES } from "node:http";
+import http, { ClientRequest, IncomingMessage, METHODS, STATUS_CODES, clientFor } from "node:http";
 import { unsupported } from "node:_errors";
 
 export class Agent extends http.Agent {
@@ -13,15 +13,7 @@ export class Agent extends http.Agent {
 
 export const globalAgent = new Agent();
 
-export function request(input, options, callback) {
-  return new ClientRequest(input, options, callback, "https:");
-}
-
-export function get(input, options, callback) {
-  const req = request(input, options, callback);
-  req.end();
-  return req;
-}
+export const { request, get } = clientFor("https:");
 
 export const createServer = unsupported("https", "createServer", "TLS ends in front of the server");
 export const Server = createServer;

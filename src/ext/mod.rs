@@ -11,6 +11,7 @@ pub mod bun_ops;
 pub mod conditional;
 pub mod exchange_ops;
 pub mod file_ops;
+pub mod incoming;
 pub mod net_policy;
 pub mod node_ops;
 pub mod npm_range;

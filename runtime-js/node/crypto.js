@@ -28,6 +28,7 @@ function normalizeAlgorithm(name, forHmac) {
 
 function toBytes(data, encoding, name = "data") {
   if (typeof data === "string") return Buffer.from(data, encoding === "buffer" ? "utf8" : encoding);
+  if (data instanceof KeyObject && data.type === "secret") return secretBytes(data);
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -357,15 +358,64 @@ const generateKeyPair = unsupported("generateKeyPair");
 const createPrivateKey = unsupported("createPrivateKey");
 const createPublicKey = unsupported("createPublicKey");
 
+// Node's KeyObject: only `secret` keys so far (HMAC keys, what jsonwebtoken
+// makes of a shared secret); asymmetric keys need signing, not here yet.
+const constructing = Symbol("KeyObject");
+let secretBytes;
+
+class KeyObject {
+  #type;
+  #bytes;
+
+  constructor(token, type, bytes) {
+    if (token !== constructing) {
+      // As Node: only its own functions make KeyObjects.
+      throw argType("handle", "of type object", type);
+    }
+    this.#type = type;
+    this.#bytes = bytes;
+  }
+
+  static {
+    secretBytes = (key) => key.#bytes;
+  }
+
+  static from(key) {
+    throw argType("key", "an instance of CryptoKey whose key can be exported synchronously", key);
+  }
+
+  get type() {
+    return this.#type;
+  }
+
+  get symmetricKeySize() {
+    return this.#type === "secret" ? this.#bytes.length : undefined;
+  }
+
+  get asymmetricKeyType() {
+    return undefined;
+  }
+
+  export(options) {
+    if (options && options.format === "jwk") return { kty: "oct", k: Buffer.from(this.#bytes).toString("base64url") };
+    return Buffer.from(this.#bytes);
+  }
+
+  equals(other) {
+    if (!(other instanceof KeyObject)) throw argType("otherKeyObject", "an instance of KeyObject", other);
+    if (other.type !== this.#type) return false;
+    const theirs = secretBytes(other);
+    return theirs.length === this.#bytes.length && timingSafeEqual(theirs, this.#bytes);
+  }
+
+  get [Symbol.toStringTag]() {
+    return "KeyObject";
+  }
+}
+
 function createSecretKey(key, encoding) {
-  const bytes = Buffer.from(toBytes(key, encoding, "key"));
-  return {
-    type: "secret",
-    symmetricKeySize: bytes.length,
-    export() {
-      return Buffer.from(bytes);
-    },
-  };
+  if (key instanceof KeyObject) throw argType("key", "of type string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView", key);
+  return new KeyObject(constructing, "secret", Buffer.from(toBytes(key, encoding, "key")));
 }
 
 function getCiphers() {
@@ -384,7 +434,7 @@ const api = {
   createHash, createHmac, hash, getHashes, randomBytes, randomFillSync, randomFill, randomInt, randomUUID,
   getRandomValues, timingSafeEqual, pbkdf2, pbkdf2Sync, hkdf, hkdfSync, webcrypto, subtle, constants,
   Hash, Hmac, createCipheriv, createDecipheriv, createSign, createVerify, scrypt, scryptSync,
-  generateKeyPair, generateKeyPairSync, createPrivateKey, createPublicKey, createSecretKey,
+  generateKeyPair, generateKeyPairSync, createPrivateKey, createPublicKey, createSecretKey, KeyObject,
   getCiphers, getCurves, getFips, setFips,
   pseudoRandomBytes: randomBytes, prng: randomBytes, rng: randomBytes,
 };
@@ -393,7 +443,7 @@ export {
   createHash, createHmac, hash, getHashes, randomBytes, randomFillSync, randomFill, randomInt, randomUUID,
   getRandomValues, timingSafeEqual, pbkdf2, pbkdf2Sync, hkdf, hkdfSync, webcrypto, subtle, constants,
   Hash, Hmac, createCipheriv, createDecipheriv, createSign, createVerify, scrypt, scryptSync,
-  generateKeyPair, generateKeyPairSync, createPrivateKey, createPublicKey, createSecretKey,
+  generateKeyPair, generateKeyPairSync, createPrivateKey, createPublicKey, createSecretKey, KeyObject,
   getCiphers, getCurves, getFips, setFips,
 };
 export default api;

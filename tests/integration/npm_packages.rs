@@ -311,3 +311,31 @@ async fn axios_and_node_http_reach_a_real_upstream() {
   assert_eq!(refused.status, 502, "{}", refused.body);
   assert_eq!(refused.json()["code"], "ECONNREFUSED", "{}", refused.body);
 }
+
+/// jsonwebtoken with a shared secret: it makes a secret KeyObject of it
+/// and signs through createHmac; a tampered token is refused.
+#[tokio::test]
+async fn jsonwebtoken_signs_and_verifies_hs256() {
+  let server = start();
+  let signed = server.get("/jwt-api/sign?sub=ada").await;
+  assert_eq!(signed.status, 200, "{}", signed.body);
+  let token = signed.json()["token"].as_str().unwrap().to_string();
+  let client = reqwest::Client::new();
+  let verify = |token: String| {
+    let request = client
+      .get(server.url("/jwt-api/verify"))
+      .bearer_auth(token)
+      .send();
+    async move { crate::harness::Reply::from(request.await.unwrap()).await }
+  };
+  let ok = verify(token.clone()).await;
+  assert_eq!(ok.status, 200, "{}", ok.body);
+  assert_eq!(ok.json()["sub"], "ada");
+  // Flip a character of the signature.
+  let mut tampered = token.into_bytes();
+  let last = tampered.len() - 2;
+  tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+  let refused = verify(String::from_utf8(tampered).unwrap()).await;
+  assert_eq!(refused.status, 401, "{}", refused.body);
+  assert_eq!(refused.json()["error"], "JsonWebTokenError");
+}

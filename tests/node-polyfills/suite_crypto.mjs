@@ -90,4 +90,16 @@ export default async function (t) {
   t.ok(crypto.getHashes().includes("sha256"), "getHashes");
   t.ok(typeof crypto.constants === "object", "constants");
   t.ok(named.createHash === crypto.createHash, "named exports");
+
+  // Secret KeyObjects, as jsonwebtoken and jwa use them.
+  for (const key of ["s3cret", RB.from([1, 2, 3]), ""]) {
+    const label = `createSecretKey(${JSON.stringify(String(key))})`;
+    t.same(`${label} shape`, crypto, real, (m) => {
+      const k = m.createSecretKey(key);
+      return [k.type, k.symmetricKeySize, k.asymmetricKeyType, k.export().toString("hex"), k.export({ format: "jwk" }), k instanceof m.KeyObject];
+    });
+    t.same(`${label} hmac`, crypto, real, (m) => m.createHmac("sha256", m.createSecretKey(key)).update("data").digest("hex"));
+    t.same(`${label} equals`, crypto, real, (m) => [m.createSecretKey(key).equals(m.createSecretKey(key)), m.createSecretKey(key).equals(m.createSecretKey("other"))]);
+  }
+  t.same("new KeyObject() throws", crypto, real, (m) => new m.KeyObject("secret"));
 }

@@ -1,6 +1,6 @@
 // node:crypto -- hashes and HMACs via one-shot host functions (update()
 // buffers, digest() hashes), randomness and webcrypto from the web globals.
-import { digest as hostDigest, hmac as hostHmac } from "node:_host";
+import { cipher as hostCipher, digest as hostDigest, hmac as hostHmac } from "node:_host";
 import { Buffer } from "node:buffer";
 import { nodeError, argType } from "node:_errors";
 
@@ -347,8 +347,114 @@ function unsupported(name) {
   };
 }
 
-const createCipheriv = unsupported("createCipheriv");
-const createDecipheriv = unsupported("createDecipheriv");
+// AES ciphers: update() collects, final() runs the one-shot host cipher
+// and returns everything (so `update() + final()` is the whole text, as
+// callers write it; update() alone returns nothing).
+const CIPHERS = [
+  "aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "aes-128-cbc", "aes-192-cbc", "aes-256-cbc",
+  "aes-128-ctr", "aes-192-ctr", "aes-256-ctr",
+];
+
+class CipherBase {
+  #decrypt;
+  #algorithm;
+  #key;
+  #iv;
+  #chunks = [];
+  #aad = new Uint8Array(0);
+  #padding = true;
+  #tag = null;
+  #done = false;
+
+  constructor(decrypt, algorithm, key, iv) {
+    const name = String(algorithm).toLowerCase();
+    if (!CIPHERS.includes(name)) throw nodeError(Error, "ERR_CRYPTO_UNKNOWN_CIPHER", "Unknown cipher");
+    this.#decrypt = decrypt;
+    this.#algorithm = name;
+    this.#key = Uint8Array.from(toBytes(key, undefined, "key"));
+    this.#iv = Uint8Array.from(toBytes(iv, undefined, "iv"));
+    const keyBits = Number(name.split("-")[1]);
+    if (this.#key.length * 8 !== keyBits) throw nodeError(RangeError, "ERR_CRYPTO_INVALID_KEYLEN", "Invalid key length");
+    const ivLength = name.endsWith("-gcm") ? 12 : 16;
+    if (this.#iv.length !== ivLength) throw nodeError(TypeError, "ERR_CRYPTO_INVALID_IV", "Invalid initialization vector");
+  }
+
+  get #gcm() {
+    return this.#algorithm.endsWith("-gcm");
+  }
+
+  update(data, inputEncoding, outputEncoding) {
+    if (this.#done) throw nodeError(Error, "ERR_CRYPTO_INVALID_STATE", "Invalid state for operation update");
+    this.#chunks.push(Uint8Array.from(toBytes(data, inputEncoding)));
+    return encodeOutput(new Uint8Array(0), outputEncoding);
+  }
+
+  final(outputEncoding) {
+    if (this.#done) throw nodeError(Error, "ERR_CRYPTO_INVALID_STATE", "Invalid state for operation final");
+    this.#done = true;
+    let data = concatChunks(this.#chunks);
+    if (this.#decrypt && this.#gcm) {
+      if (this.#tag === null) throw nodeError(Error, "ERR_CRYPTO_INVALID_STATE", "Unsupported state or unable to authenticate data");
+      const joined = new Uint8Array(data.length + this.#tag.length);
+      joined.set(data);
+      joined.set(this.#tag, data.length);
+      data = joined;
+    }
+    let out;
+    try {
+      out = hostCipher(this.#algorithm, this.#key, this.#iv, data, this.#aad, this.#decrypt, this.#padding);
+    } catch (err) {
+      // Node's messages, without a code for a failed authentication.
+      if (this.#gcm) throw new Error("Unsupported state or unable to authenticate data");
+      throw nodeError(Error, "ERR_OSSL_BAD_DECRYPT", err.message);
+    }
+    if (!this.#decrypt && this.#gcm) {
+      this.#tag = Buffer.from(out.subarray(out.length - 16));
+      out = out.subarray(0, out.length - 16);
+    }
+    return encodeOutput(out, outputEncoding);
+  }
+
+  setAAD(buffer) {
+    this.#aad = Uint8Array.from(toBytes(buffer, undefined, "buffer"));
+    return this;
+  }
+
+  setAutoPadding(autoPadding = true) {
+    this.#padding = Boolean(autoPadding);
+    return this;
+  }
+
+  getAuthTag() {
+    if (this.#decrypt || this.#tag === null) {
+      throw nodeError(Error, "ERR_CRYPTO_INVALID_STATE", "Invalid state for operation getAuthTag");
+    }
+    return Buffer.from(this.#tag);
+  }
+
+  setAuthTag(tag) {
+    if (!this.#decrypt || this.#done) {
+      throw nodeError(Error, "ERR_CRYPTO_INVALID_STATE", "Invalid state for operation setAuthTag");
+    }
+    this.#tag = Uint8Array.from(toBytes(tag, undefined, "buffer"));
+    return this;
+  }
+}
+
+class Cipheriv extends CipherBase {
+  constructor(algorithm, key, iv) {
+    super(false, algorithm, key, iv);
+  }
+}
+
+class Decipheriv extends CipherBase {
+  constructor(algorithm, key, iv) {
+    super(true, algorithm, key, iv);
+  }
+}
+
+const createCipheriv = (algorithm, key, iv) => new Cipheriv(algorithm, key, iv);
+const createDecipheriv = (algorithm, key, iv) => new Decipheriv(algorithm, key, iv);
 const createSign = unsupported("createSign");
 const createVerify = unsupported("createVerify");
 const scryptSync = unsupported("scryptSync");
@@ -419,7 +525,7 @@ function createSecretKey(key, encoding) {
 }
 
 function getCiphers() {
-  return [];
+  return [...CIPHERS];
 }
 
 function getCurves() {
@@ -435,7 +541,7 @@ const api = {
   getRandomValues, timingSafeEqual, pbkdf2, pbkdf2Sync, hkdf, hkdfSync, webcrypto, subtle, constants,
   Hash, Hmac, createCipheriv, createDecipheriv, createSign, createVerify, scrypt, scryptSync,
   generateKeyPair, generateKeyPairSync, createPrivateKey, createPublicKey, createSecretKey, KeyObject,
-  getCiphers, getCurves, getFips, setFips,
+  Cipheriv, Decipheriv, getCiphers, getCurves, getFips, setFips,
   pseudoRandomBytes: randomBytes, prng: randomBytes, rng: randomBytes,
 };
 
@@ -444,6 +550,6 @@ export {
   getRandomValues, timingSafeEqual, pbkdf2, pbkdf2Sync, hkdf, hkdfSync, webcrypto, subtle, constants,
   Hash, Hmac, createCipheriv, createDecipheriv, createSign, createVerify, scrypt, scryptSync,
   generateKeyPair, generateKeyPairSync, createPrivateKey, createPublicKey, createSecretKey, KeyObject,
-  getCiphers, getCurves, getFips, setFips,
+  Cipheriv, Decipheriv, getCiphers, getCurves, getFips, setFips,
 };
 export default api;

@@ -67,6 +67,7 @@ deno_core::extension!(
     node_ops::op_node_require_source,
     node_ops::op_node_digest,
     node_ops::op_node_hmac,
+    node_ops::op_node_cipher,
     node_ops::op_node_fs_read,
     node_ops::op_node_fs_stat,
     node_ops::op_node_fs_readdir,

@@ -18,3 +18,20 @@ export function hmac(algorithm, key, data) {
   if (!(key instanceof Uint8Array) || !(data instanceof Uint8Array)) throw new TypeError("host: key/data must be Uint8Array");
   return new Uint8Array(realCrypto.createHmac(algorithm, key).update(data).digest());
 }
+
+// The Rust op's contract on Node's own ciphers: GCM's tag after the data.
+export function cipher(algorithm, key, iv, data, aad, decrypt, padding) {
+  const gcm = algorithm.toLowerCase().endsWith("-gcm");
+  if (decrypt) {
+    const body = gcm ? data.subarray(0, data.length - 16) : data;
+    const d = realCrypto.createDecipheriv(algorithm, key, iv);
+    if (gcm) { d.setAAD(aad); d.setAuthTag(data.subarray(data.length - 16)); }
+    d.setAutoPadding(padding);
+    return new Uint8Array(Buffer.concat([d.update(body), d.final()]));
+  }
+  const c = realCrypto.createCipheriv(algorithm, key, iv);
+  if (gcm) c.setAAD(aad);
+  c.setAutoPadding(padding);
+  const out = Buffer.concat([c.update(data), c.final()]);
+  return new Uint8Array(gcm ? Buffer.concat([out, c.getAuthTag()]) : out);
+}

@@ -102,4 +102,42 @@ export default async function (t) {
     t.same(`${label} equals`, crypto, real, (m) => [m.createSecretKey(key).equals(m.createSecretKey(key)), m.createSecretKey(key).equals(m.createSecretKey("other"))]);
   }
   t.same("new KeyObject() throws", crypto, real, (m) => new m.KeyObject("secret"));
+
+  // AES: update() + final() as callers write it, tags, round trips, refusals.
+  const texts = ["", "attack at dawn", "x".repeat(100), RB.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])];
+  for (const alg of ["aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "aes-128-cbc", "aes-256-cbc", "aes-128-ctr", "aes-256-ctr"]) {
+    const bits = Number(alg.split("-")[1]);
+    const key = RB.alloc(bits / 8, 7);
+    const iv = RB.alloc(alg.endsWith("gcm") ? 12 : 16, 3);
+    for (const text of texts) {
+      const label = `${alg} ${typeof text === "string" ? text.length : "bytes"}`;
+      t.same(`${label} encrypt`, crypto, real, (m) => {
+        const c = m.createCipheriv(alg, key, iv);
+        if (alg.endsWith("gcm")) c.setAAD(RB.from("header"));
+        const out = c.update(text, typeof text === "string" ? "utf8" : undefined, "hex") + c.final("hex");
+        return alg.endsWith("gcm") ? [out, c.getAuthTag().toString("hex")] : out;
+      });
+      t.same(`${label} round trip`, crypto, real, (m) => {
+        const c = m.createCipheriv(alg, key, iv);
+        const sealed = RB.concat([c.update(text), c.final()]);
+        const d = m.createDecipheriv(alg, key, iv);
+        if (alg.endsWith("gcm")) d.setAuthTag(c.getAuthTag());
+        return RB.concat([d.update(sealed), d.final()]).toString("hex");
+      });
+    }
+    t.same(`${alg} wrong key length`, crypto, real, (m) => m.createCipheriv(alg, RB.alloc(5), iv));
+  }
+  t.same("gcm tampered tag", crypto, real, (m) => {
+    const key = RB.alloc(32, 1);
+    const iv = RB.alloc(12, 2);
+    const c = m.createCipheriv("aes-256-gcm", key, iv);
+    const sealed = RB.concat([c.update("secret"), c.final()]);
+    const tag = c.getAuthTag();
+    tag[0] ^= 1;
+    const d = m.createDecipheriv("aes-256-gcm", key, iv);
+    d.setAuthTag(tag);
+    d.update(sealed);
+    return d.final();
+  });
+  t.same("unknown cipher", crypto, real, (m) => m.createCipheriv("rot13", RB.alloc(16), RB.alloc(16)));
 }

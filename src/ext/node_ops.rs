@@ -304,7 +304,7 @@ where
     let enc = cbc::Encryptor::<C>::new_from_slices(key, iv).map_err(|_| CipherError::KeyLength)?;
     if padding {
       Ok(enc.encrypt_padded_vec_mut::<Pkcs7>(data))
-    } else if data.len() % 16 != 0 {
+    } else if !data.len().is_multiple_of(16) {
       // Node: "wrong final block length" without padding.
       Err(CipherError::BadDecrypt)
     } else {

@@ -2,12 +2,11 @@
 // and IncomingMessage (a Readable whose body streams), over the isolate's
 // fetch, so the same private-address policy applies. Redirects are left
 // to the caller, as Node does; compressed bodies arrive decoded (fetch
-// decodes them) without their Content-Encoding. Servers (`createServer`)
-// are not offered yet.
+// decodes them) without their Content-Encoding. Servers: see below.
 import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
 import { Readable, Writable } from "node:stream";
-import { nodeError, unsupported } from "node:_errors";
+import { nodeError } from "node:_errors";
 
 export const METHODS = [
   "ACL", "BIND", "CHECKOUT", "CONNECT", "COPY", "DELETE", "GET", "HEAD", "LINK", "LOCK", "M-SEARCH", "MERGE",
@@ -79,6 +78,10 @@ class FetchSocket extends EventEmitter {
     super();
     this.remoteAddress = undefined;
     this.encrypted = false;
+    // on-finished (Express, body-parser) reads these to tell a live
+    // exchange from a finished one.
+    this.readable = true;
+    this.writable = true;
   }
 
   setKeepAlive() {
@@ -141,6 +144,11 @@ export class IncomingMessage extends Readable {
       if (cookies.length > 0) this.headers["set-cookie"] = cookies;
     }
     this.#reader = response?.body ? response.body.getReader() : null;
+  }
+
+  /** A server request's body (a Web stream, or null). */
+  setBody(body) {
+    this.#reader = body ? body.getReader() : null;
   }
 
   #reader;
@@ -392,10 +400,257 @@ export function clientFor(defaultProtocol) {
 
 export const { request, get } = clientFor("http:");
 
-export const createServer = unsupported("http", "createServer", "serve the app with export default { fetch } instead");
-export const Server = createServer;
+// ---- Servers: `http.createServer(handler).listen(port)` (Express's
+// `app.listen()`, Koa, Fastify) is served the way `Bun.serve()` is: the
+// isolate's requests go to `handler(req, res)` through these adapters.
+
+/** A server-side request: the fetch Request as a Node IncomingMessage. */
+function serverRequest(request, socket) {
+  const message = new IncomingMessage(null, socket);
+  const url = new URL(request.url);
+  message.method = request.method;
+  message.url = `${url.pathname}${url.search}`;
+  for (const [name, value] of request.headers) {
+    message.rawHeaders.push(name, value);
+    if (name === "set-cookie") (message.headers[name] ??= []).push(value);
+    else message.headers[name] = name in message.headers ? `${message.headers[name]}, ${value}` : value;
+  }
+  message.setBody(request.body);
+  return message;
+}
+
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+/** A server-side response, which becomes the fetch Response on its first
+ * write (streamed) or at `end()`. */
+export class ServerResponse extends Writable {
+  #headers = new Map();
+  #resolve;
+  #controller = null;
+  #started = false;
+  #head;
+
+  constructor(req, resolve) {
+    super({ autoDestroy: false });
+    this.req = req;
+    this.#resolve = resolve ?? (() => {});
+    this.#head = req?.method === "HEAD";
+    this.statusCode = 200;
+    this.statusMessage = undefined;
+    this.sendDate = true;
+    this.finished = false;
+    this.socket = req?.socket ?? new FetchSocket();
+    this.connection = this.socket;
+    this.locals = { __proto__: null };
+  }
+
+  get headersSent() {
+    return this.#started;
+  }
+
+  get _header() {
+    return this.#started ? "sent" : null;
+  }
+
+  setHeader(name, value) {
+    if (this.#started) throw nodeError(Error, "ERR_HTTP_HEADERS_SENT", "Cannot set headers after they are sent to the client");
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    this.#headers.set(name.toLowerCase(), [name, value]);
+    return this;
+  }
+
+  appendHeader(name, value) {
+    const existing = this.getHeader(name);
+    const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+    return this.setHeader(name, [...list, ...(Array.isArray(value) ? value : [value])]);
+  }
+
+  getHeader(name) {
+    return this.#headers.get(String(name).toLowerCase())?.[1];
+  }
+
+  getHeaders() {
+    const out = { __proto__: null };
+    for (const [key, [, value]] of this.#headers) out[key] = value;
+    return out;
+  }
+
+  getHeaderNames() {
+    return [...this.#headers.keys()];
+  }
+
+  hasHeader(name) {
+    return this.#headers.has(String(name).toLowerCase());
+  }
+
+  removeHeader(name) {
+    if (this.#started) throw nodeError(Error, "ERR_HTTP_HEADERS_SENT", "Cannot remove headers after they are sent to the client");
+    this.#headers.delete(String(name).toLowerCase());
+  }
+
+  writeHead(statusCode, statusMessage, headers) {
+    if (typeof statusMessage !== "string") [headers, statusMessage] = [statusMessage, undefined];
+    this.statusCode = statusCode;
+    if (statusMessage !== undefined) this.statusMessage = statusMessage;
+    if (Array.isArray(headers)) {
+      for (const [name, value] of pairsOf(headers.flat())) this.setHeader(name, value);
+    } else if (headers) {
+      for (const [name, value] of Object.entries(headers)) if (value !== undefined) this.setHeader(name, value);
+    }
+    return this;
+  }
+
+  flushHeaders() {
+    this.#start(true);
+  }
+
+  writeContinue() {}
+
+  writeEarlyHints() {}
+
+  setTimeout(ms, callback) {
+    if (callback) this.once("timeout", callback);
+    return this;
+  }
+
+  assignSocket() {}
+
+  detachSocket() {}
+
+  /** Hands the Response over: streamed from here on unless `whole` ended it. */
+  #start(streamed, whole) {
+    if (this.#started) return;
+    this.#started = true;
+    const headers = new Headers();
+    for (const [, [name, value]] of this.#headers) {
+      if (Array.isArray(value)) for (const v of value) headers.append(name, String(v));
+      else headers.set(name, String(value));
+    }
+    const status = this.statusCode;
+    let body = null;
+    if (!NULL_BODY.has(status) && !this.#head) {
+      if (streamed) {
+        body = new ReadableStream({
+          start: (controller) => {
+            this.#controller = controller;
+          },
+          cancel: () => {
+            this.#controller = null;
+            this.emit("close");
+          },
+        }, { highWaterMark: 0 });
+      } else {
+        body = whole;
+      }
+    }
+    this.#resolve(new Response(body, { status, statusText: this.statusMessage ?? STATUS_CODES[status] ?? "", headers }));
+  }
+
+  _write(chunk, encoding, callback) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, encoding) : chunk;
+    this.#start(true);
+    if (this.#controller !== null && bytes.byteLength > 0) this.#controller.enqueue(new Uint8Array(bytes));
+    callback();
+  }
+
+  end(chunk, encoding, callback) {
+    if (typeof chunk === "function") [callback, chunk] = [chunk, undefined];
+    if (typeof encoding === "function") [callback, encoding] = [encoding, undefined];
+    if (!this.#started && chunk !== undefined && chunk !== null) {
+      // The whole body at once: no stream, and its length is known.
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk, encoding) : chunk;
+      this.#start(false, bytes);
+      chunk = undefined;
+    }
+    return super.end(chunk, encoding, callback);
+  }
+
+  _final(callback) {
+    this.#start(false, null);
+    if (this.#controller !== null) {
+      this.#controller.close();
+      this.#controller = null;
+    }
+    this.finished = true;
+    callback();
+    queueMicrotask(() => this.emit("close"));
+  }
+}
+
+export class Server extends EventEmitter {
+  #listening = false;
+
+  constructor(options, handler) {
+    super();
+    if (typeof options === "function") [handler, options] = [options, undefined];
+    if (handler) this.on("request", handler);
+    this.timeout = 0;
+    this.keepAliveTimeout = 5000;
+    this.headersTimeout = 60000;
+    this.requestTimeout = 300000;
+    this.maxHeadersCount = null;
+  }
+
+  /** The port is the server's: the app is served on its path, whatever it asks. */
+  listen(...args) {
+    const callback = args.find((arg) => typeof arg === "function");
+    if (!this.#listening) {
+      this.#listening = true;
+      globalThis.Bun.serve({ fetch: (request, server) => this.#handle(request, server) });
+    }
+    queueMicrotask(() => {
+      this.emit("listening");
+      callback?.();
+    });
+    return this;
+  }
+
+  #handle(request, server) {
+    const socket = new FetchSocket();
+    socket.remoteAddress = server?.requestIP?.(request)?.address;
+    const req = serverRequest(request, socket);
+    return new Promise((resolve, reject) => {
+      const res = new ServerResponse(req, resolve);
+      res.once("error", reject);
+      try {
+        this.emit("request", req, res);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  address() {
+    return { address: "::", family: "IPv6", port: 0 };
+  }
+
+  close(callback) {
+    if (callback) queueMicrotask(callback);
+    this.emit("close");
+    return this;
+  }
+
+  closeAllConnections() {}
+
+  closeIdleConnections() {}
+
+  setTimeout(ms, callback) {
+    if (callback) this.on("timeout", callback);
+    return this;
+  }
+
+  ref() {
+    return this;
+  }
+
+  unref() {
+    return this;
+  }
+}
+
+export const createServer = (options, handler) => new Server(options, handler);
 export const OutgoingMessage = Writable;
-export const ServerResponse = unsupported("http", "ServerResponse", "serve the app with export default { fetch } instead");
 export const maxHeaderSize = 16384;
 export const setMaxIdleHTTPParsers = () => {};
 

@@ -138,6 +138,16 @@ impl Server {
     .await
   }
 
+  /// A POST with `content-type: application/json`.
+  pub async fn post_json(&self, path: &str, body: &'static str) -> Reply {
+    let request = self
+      .client
+      .post(self.url(path))
+      .header("content-type", "application/json")
+      .body(body);
+    Reply::from(request.send().await.expect("request")).await
+  }
+
   pub async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> Reply {
     Reply::from(
       self

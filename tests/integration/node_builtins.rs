@@ -307,3 +307,68 @@ export default {
     })
   );
 }
+
+/// An app that is a Node HTTP server (`http.createServer(handler).listen()`)
+/// is served in its isolate: status and headers, streamed writes, request
+/// bodies as 'data' events, HEAD. A handler that throws answers 500 and one
+/// that never ends times out; the neighbour answers throughout.
+#[tokio::test]
+async fn a_node_http_server_app_is_served() {
+  let apps = Apps::new();
+  crate::harness::with_neighbour(&apps);
+  apps.file("nodesrv/1.0.0/worker.config.json", r#"{ "timeout": 1 }"#);
+  apps.js(
+    "nodesrv/1.0.0",
+    r#"import http from "node:http";
+http.createServer((req, res) => {
+  if (req.url === "/throw") throw new Error("handler threw");
+  // Busy elsewhere (a timer pending), never answering: the timeout ends it.
+  if (req.url === "/never") { setTimeout(() => {}, 60000); return; }
+  if (req.url === "/stream") {
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.write("a ");
+    setTimeout(() => { res.write("b "); res.end("c"); }, 10);
+    return;
+  }
+  if (req.method === "POST") {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ got: Buffer.concat(chunks).toString(), url: req.url }));
+    });
+    return;
+  }
+  res.statusCode = 201;
+  res.setHeader("x-node", ["a", "b"]);
+  res.end(`hello ${req.method} ${req.url}`);
+}).listen(3000);
+"#,
+  );
+  let mut server = Server::start(&apps);
+  let hello = server.get("/nodesrv/x?y=1").await;
+  assert_eq!(
+    (hello.status, hello.body.as_str()),
+    (201, "hello GET /x?y=1")
+  );
+  // Fetch headers join repeated values into one list.
+  assert_eq!(hello.header("x-node"), "a, b");
+  assert_eq!(server.get("/nodesrv/stream").await.body, "a b c");
+  let posted = server.post("/nodesrv/in", "some body").await;
+  assert_eq!(
+    posted.json(),
+    serde_json::json!({ "got": "some body", "url": "/in" })
+  );
+  let head = reqwest::Client::new()
+    .head(server.url("/nodesrv/x"))
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(head.status(), 201);
+  let thrown = server.get("/nodesrv/throw").await;
+  assert_eq!(thrown.status, 500);
+  assert!(thrown.error().contains("handler threw"), "{}", thrown.body);
+  assert_eq!(server.get("/nodesrv/never").await.status, 504);
+  crate::harness::assert_neighbour_serves(&mut server).await;
+  assert_eq!(server.get("/nodesrv/x").await.status, 201);
+}

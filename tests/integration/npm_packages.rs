@@ -339,3 +339,34 @@ async fn jsonwebtoken_signs_and_verifies_hs256() {
   assert_eq!(refused.status, 401, "{}", refused.body);
   assert_eq!(refused.json()["error"], "JsonWebTokenError");
 }
+
+/// Express 5 unchanged, started with `app.listen()`: routing, params and
+/// query, JSON bodies, middleware headers, an error handler, and a body
+/// that is not JSON.
+#[tokio::test]
+async fn an_express_app_started_with_listen() {
+  let server = start();
+  let root = server.get("/express-app/").await;
+  assert_eq!((root.status, root.body.as_str()), (200, "express root"));
+  assert_eq!(root.header("x-middleware"), "ran");
+  assert!(root.header("etag").starts_with("W/"));
+  let user = server.get("/express-app/users/7?q=z").await;
+  assert_eq!(user.json(), serde_json::json!({ "id": "7", "q": "z" }));
+  let echo = server
+    .post_json("/express-app/echo", r#"{"a":[1,2]}"#)
+    .await;
+  assert_eq!(echo.status, 201, "{}", echo.body);
+  assert_eq!(
+    echo.json(),
+    serde_json::json!({ "received": { "a": [1, 2] } })
+  );
+  let bad = server.post_json("/express-app/echo", "{bad").await;
+  assert_eq!(bad.status, 500, "{}", bad.body);
+  assert!(bad.json()["handled"].as_str().unwrap().contains("JSON"));
+  let boom = server.get("/express-app/boom").await;
+  assert_eq!(boom.status, 500);
+  assert_eq!(
+    boom.json(),
+    serde_json::json!({ "handled": "route failed" })
+  );
+}

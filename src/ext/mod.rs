@@ -148,6 +148,7 @@ deno_core::extension!(
     "node:url" = "node/url.js",
     "node:util" = "node/util.js",
     "node:util/types" = "node/util_types.js",
+    "node:v8" = "node/v8.js",
     "node:vm" = "node/vm.js",
     "node:worker_threads" = "node/worker_threads.js",
     "node:zlib" = "node/zlib.js",

@@ -65,7 +65,6 @@ const NODE_ONLY: &[&str] = &[
   "repl",
   "sys",
   "trace_events",
-  "v8",
   "wasi",
 ];
 

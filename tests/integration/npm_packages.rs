@@ -370,3 +370,16 @@ async fn an_express_app_started_with_listen() {
     serde_json::json!({ "handled": "route failed" })
   );
 }
+
+/// Koa unchanged, started with `app.listen()`.
+#[tokio::test]
+async fn a_koa_app_started_with_listen() {
+  let server = start();
+  let root = server.get("/koa-app/").await;
+  assert_eq!((root.status, root.body.as_str()), (200, "koa root"));
+  assert_eq!(root.header("x-koa"), "yes");
+  let json = server.get("/koa-app/json?q=1").await;
+  assert_eq!(json.json(), serde_json::json!({ "path": "/json", "q": "1" }));
+  let teapot = server.get("/koa-app/teapot").await;
+  assert_eq!((teapot.status, teapot.body.as_str()), (418, "teapot"));
+}

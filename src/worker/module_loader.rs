@@ -56,10 +56,8 @@ fn builtin_specifier(specifier: &str) -> Option<Result<String, String>> {
 /// Node built-in names Buntime lacks, so that `require("http")` says so
 /// instead of looking for an npm package called `http`.
 const NODE_ONLY: &[&str] = &[
-  "dns",
   "domain",
   "inspector",
-  "perf_hooks",
   "punycode",
   "readline",
   "repl",

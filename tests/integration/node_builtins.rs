@@ -372,3 +372,33 @@ http.createServer((req, res) => {
   crate::harness::assert_neighbour_serves(&mut server).await;
   assert_eq!(server.get("/nodesrv/x").await.status, 201);
 }
+
+/// node:dns answers literals and localhost and refuses to resolve other
+/// names (fetch does that under the address policy); perf_hooks is the
+/// Web `performance`.
+#[tokio::test]
+async fn dns_lookup_answers_only_literals_and_localhost() {
+  let apps = Apps::new();
+  apps.js(
+    "dns/1.0.0",
+    r#"import dns from "node:dns";
+import { lookup } from "node:dns/promises";
+import { performance } from "node:perf_hooks";
+export default {
+  async fetch() {
+    const local = await lookup("localhost", { all: true });
+    const literal = await new Promise((resolve) => dns.lookup("10.1.2.3", (err, address, family) => resolve([address, family])));
+    let named;
+    try { await lookup("internal.example.com"); named = "resolved"; } catch (e) { named = e.code; }
+    return Response.json({ local: local.map((a) => a.address), literal, named, perf: typeof performance.now() });
+  },
+};"#,
+  );
+  let server = Server::start(&apps);
+  let reply = server.get("/dns").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  assert_eq!(
+    reply.json(),
+    serde_json::json!({ "local": ["127.0.0.1", "::1"], "literal": ["10.1.2.3", 4], "named": "ENOTFOUND", "perf": "number" })
+  );
+}

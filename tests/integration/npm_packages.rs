@@ -379,7 +379,27 @@ async fn a_koa_app_started_with_listen() {
   assert_eq!((root.status, root.body.as_str()), (200, "koa root"));
   assert_eq!(root.header("x-koa"), "yes");
   let json = server.get("/koa-app/json?q=1").await;
-  assert_eq!(json.json(), serde_json::json!({ "path": "/json", "q": "1" }));
+  assert_eq!(
+    json.json(),
+    serde_json::json!({ "path": "/json", "q": "1" })
+  );
   let teapot = server.get("/koa-app/teapot").await;
   assert_eq!((teapot.status, teapot.body.as_str()), (418, "teapot"));
+}
+
+/// Fastify 5 unchanged, started with `await app.listen()`.
+#[tokio::test]
+async fn a_fastify_app_started_with_listen() {
+  let server = start();
+  let root = server.get("/fastify-app/").await;
+  assert_eq!((root.status, root.body.as_str()), (200, "fastify root"));
+  assert_eq!(root.header("x-fastify"), "yes");
+  let user = server.get("/fastify-app/users/3?q=a").await;
+  assert_eq!(user.json(), serde_json::json!({ "id": "3", "q": "a" }));
+  let echo = server.post_json("/fastify-app/echo", r#"{"a":1}"#).await;
+  assert_eq!(echo.status, 201, "{}", echo.body);
+  assert_eq!(echo.json(), serde_json::json!({ "received": { "a": 1 } }));
+  let boom = server.get("/fastify-app/boom").await;
+  assert_eq!(boom.status, 500);
+  assert_eq!(boom.json()["message"], "route failed");
 }

@@ -9,6 +9,7 @@ const SUBPATHS = {
   "stream/promises": "stream_promises",
   "timers/promises": "timers_promises",
   "util/types": "util_types",
+  "dns/promises": "dns_promises",
   "path/posix": "path_posix",
   "assert/strict": "assert_strict",
 };

@@ -1,0 +1,5 @@
+// node:dns/promises: node:dns's promise API.
+import { promises } from "node:dns";
+
+export const { lookup } = promises;
+export default promises;

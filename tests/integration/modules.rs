@@ -115,12 +115,12 @@ async fn missing_and_unsupported_modules_are_named_in_the_error() {
     )
     .js(
       "http/1.0.0",
-      "import dns from 'node:dns';\nexport default { fetch() { return new Response('x') } };",
+      "import readline from 'node:readline';\nexport default { fetch() { return new Response('x') } };",
     )
     .js(
       "requirehttp/1.0.0",
       "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n\
-       export default { fetch() { try { require('dns'); return new Response('loaded') } catch (e) { return new Response(e.message, { status: 500 }) } } };",
+       export default { fetch() { try { require('readline'); return new Response('loaded') } catch (e) { return new Response(e.message, { status: 500 }) } } };",
     )
     .js("good/1.0.0", "export default { fetch() { return new Response('good') } }");
   let server = Server::start(&apps);
@@ -136,12 +136,12 @@ async fn missing_and_unsupported_modules_are_named_in_the_error() {
 
   let reply = server.get("/http").await;
   assert_eq!(reply.status, 500);
-  assert!(reply.error().contains("node:dns"), "{}", reply.body);
+  assert!(reply.error().contains("node:readline"), "{}", reply.body);
   assert!(reply.error().contains("not supported"), "{}", reply.body);
 
   let reply = server.get("/requirehttp").await;
   assert_eq!(reply.status, 500);
-  assert!(reply.body.contains("node:dns"), "{}", reply.body);
+  assert!(reply.body.contains("node:readline"), "{}", reply.body);
 
   assert_eq!(server.get("/good").await.body, "good");
 }

@@ -184,7 +184,11 @@ async fn direct_readable_streams_write_then_end() {
   );
   let server = Server::start(&apps);
   assert_eq!(server.get("/direct").await.body, "one,two,three");
-  let cut = reqwest::get(server.url("/direct/fails")).await.unwrap();
-  assert!(cut.bytes().await.is_err());
+  // Cut either before the head reached the client or in the body: never
+  // a complete-looking answer.
+  match reqwest::get(server.url("/direct/fails")).await {
+    Err(_) => {}
+    Ok(cut) => assert!(cut.bytes().await.is_err()),
+  }
   assert!(server.log().contains("direct source failed"));
 }

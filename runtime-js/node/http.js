@@ -8,6 +8,11 @@ import { EventEmitter } from "node:events";
 import { Readable, Writable } from "node:stream";
 import { nodeError } from "node:_errors";
 
+// The Web classes as they were when this module loaded: some packages
+// (@hono/node-server) replace the globals with their own look-alikes,
+// which the serve loop cannot take.
+const { Response: WebResponse, Headers: WebHeaders, ReadableStream: WebReadableStream, fetch: webFetch } = globalThis;
+
 export const METHODS = [
   "ACL", "BIND", "CHECKOUT", "CONNECT", "COPY", "DELETE", "GET", "HEAD", "LINK", "LOCK", "M-SEARCH", "MERGE",
   "MKACTIVITY", "MKCALENDAR", "MKCOL", "MOVE", "NOTIFY", "OPTIONS", "PATCH", "POST", "PROPFIND", "PROPPATCH",
@@ -339,7 +344,7 @@ export class ClientRequest extends Writable {
     const { protocol, port } = this.#options;
     const host = this.host.includes(":") ? `[${this.host}]` : this.host;
     const url = `${protocol}//${host}${port ? `:${port}` : ""}${this.path}`;
-    const headers = new Headers();
+    const headers = new WebHeaders();
     for (const [, [name, value]] of this.#headers) {
       if (Array.isArray(value)) for (const v of value) headers.append(name, String(v));
       else headers.set(name, String(value));
@@ -349,7 +354,7 @@ export class ClientRequest extends Writable {
       : undefined;
     let response;
     try {
-      response = await fetch(url, {
+      response = await webFetch(url, {
         method: this.method,
         headers,
         body,
@@ -522,7 +527,7 @@ export class ServerResponse extends Writable {
   #start(streamed, whole) {
     if (this.#started) return;
     this.#started = true;
-    const headers = new Headers();
+    const headers = new WebHeaders();
     for (const [, [name, value]] of this.#headers) {
       if (Array.isArray(value)) for (const v of value) headers.append(name, String(v));
       else headers.set(name, String(value));
@@ -531,7 +536,7 @@ export class ServerResponse extends Writable {
     let body = null;
     if (!NULL_BODY.has(status) && !this.#head) {
       if (streamed) {
-        body = new ReadableStream({
+        body = new WebReadableStream({
           start: (controller) => {
             this.#controller = controller;
           },
@@ -544,7 +549,7 @@ export class ServerResponse extends Writable {
         body = whole;
       }
     }
-    this.#resolve(new Response(body, { status, statusText: this.statusMessage ?? STATUS_CODES[status] ?? "", headers }));
+    this.#resolve(new WebResponse(body, { status, statusText: this.statusMessage ?? STATUS_CODES[status] ?? "", headers }));
   }
 
   _write(chunk, encoding, callback) {

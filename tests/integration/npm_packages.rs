@@ -403,3 +403,20 @@ async fn a_fastify_app_started_with_listen() {
   assert_eq!(boom.status, 500);
   assert_eq!(boom.json()["message"], "route failed");
 }
+
+/// Hono served through @hono/node-server's `serve()`, which replaces the
+/// Response global with its own: node:http keeps using the Web one.
+#[tokio::test]
+async fn hono_served_with_its_node_server() {
+  let server = start();
+  let root = server.get("/hono-node-server/").await;
+  assert_eq!(
+    (root.status, root.body.as_str()),
+    (200, "hono on node-server")
+  );
+  let echo = server
+    .post_json("/hono-node-server/echo", r#"{"a":1}"#)
+    .await;
+  assert_eq!(echo.status, 201, "{}", echo.body);
+  assert_eq!(echo.json(), serde_json::json!({ "got": { "a": 1 } }));
+}

@@ -1,5 +1,7 @@
 // Host functions the Node built-ins need from Rust (hashing for node:crypto).
-import { op_node_cipher, op_node_digest, op_node_hmac } from "ext:core/ops";
+import {
+  op_node_cipher, op_node_digest, op_node_hmac, op_node_key_info, op_node_public_pem, op_node_sign, op_node_verify,
+} from "ext:core/ops";
 
 /** One-shot digest: md5, sha1, sha256, sha384 or sha512. */
 export function digest(algorithm, data) {
@@ -14,3 +16,11 @@ export function hmac(algorithm, key, data) {
 export function cipher(algorithm, key, iv, data, aad, decrypt, padding) {
   return op_node_cipher(algorithm, key, iv, data, aad, decrypt, padding);
 }
+
+/** `[type, asymmetricKeyType]` of a PEM key (RSA or P-256). */
+export const keyInfo = (pem) => op_node_key_info(pem);
+/** The SPKI PEM of a PEM key's public half. */
+export const publicPem = (pem) => op_node_public_pem(pem);
+/** RSA PKCS#1 v1.5 or ECDSA (DER) signatures. */
+export const sign = (pem, hash, data) => op_node_sign(pem, hash, data);
+export const verify = (pem, hash, data, signature) => op_node_verify(pem, hash, data, signature);

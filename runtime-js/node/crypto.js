@@ -1,7 +1,10 @@
 // node:crypto -- hashes and HMACs via one-shot host functions (update()
 // buffers, digest() hashes), randomness and webcrypto from the web globals.
-import { cipher as hostCipher, digest as hostDigest, hmac as hostHmac } from "node:_host";
+import {
+  cipher as hostCipher, digest as hostDigest, hmac as hostHmac, keyInfo, publicPem, sign as hostSign, verify as hostVerify,
+} from "node:_host";
 import { Buffer } from "node:buffer";
+import { Writable } from "node:stream";
 import { nodeError, argType } from "node:_errors";
 
 const webcrypto = globalThis.crypto;
@@ -455,14 +458,10 @@ class Decipheriv extends CipherBase {
 
 const createCipheriv = (algorithm, key, iv) => new Cipheriv(algorithm, key, iv);
 const createDecipheriv = (algorithm, key, iv) => new Decipheriv(algorithm, key, iv);
-const createSign = unsupported("createSign");
-const createVerify = unsupported("createVerify");
 const scryptSync = unsupported("scryptSync");
 const scrypt = unsupported("scrypt");
 const generateKeyPairSync = unsupported("generateKeyPairSync");
 const generateKeyPair = unsupported("generateKeyPair");
-const createPrivateKey = unsupported("createPrivateKey");
-const createPublicKey = unsupported("createPublicKey");
 
 // Node's KeyObject: only `secret` keys so far (HMAC keys, what jsonwebtoken
 // makes of a shared secret); asymmetric keys need signing, not here yet.
@@ -499,10 +498,21 @@ class KeyObject {
   }
 
   get asymmetricKeyType() {
-    return undefined;
+    return this.#type === "secret" ? undefined : keyInfo(this.#bytes)[1];
+  }
+
+  get asymmetricKeyDetails() {
+    if (this.#type === "secret") return undefined;
+    const [, kind, bits, exponent] = keyInfo(this.#bytes);
+    return kind === "ec" ? { namedCurve: "prime256v1" } : { modulusLength: bits, publicExponent: BigInt(exponent) };
   }
 
   export(options) {
+    if (this.#type !== "secret") {
+      // Asymmetric keys hold their PEM (a public key's is SPKI).
+      if (options && options.format === "der") throw nodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "DER export is not available");
+      return this.#bytes;
+    }
     if (options && options.format === "jwk") return { kty: "oct", k: Buffer.from(this.#bytes).toString("base64url") };
     return Buffer.from(this.#bytes);
   }
@@ -517,6 +527,109 @@ class KeyObject {
   get [Symbol.toStringTag]() {
     return "KeyObject";
   }
+}
+
+/** PEM text of what `createPrivateKey`/`createPublicKey`/`sign` accept. */
+function pemOf(key, name) {
+  if (key instanceof KeyObject) {
+    if (key.type === "secret") throw nodeError(TypeError, "ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE", `Invalid key object type secret, expected private or public.`);
+    return secretBytes(key);
+  }
+  if (key !== null && typeof key === "object" && !ArrayBuffer.isView(key) && "key" in key) {
+    if (key.passphrase !== undefined) throw nodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "Encrypted private keys are not available");
+    if (key.format !== undefined && key.format !== "pem") throw nodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", `Key format ${key.format} is not available (PEM is)`);
+    return pemOf(key.key, name);
+  }
+  if (typeof key === "string") return key;
+  if (ArrayBuffer.isView(key)) return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("utf8");
+  throw argType(name, "of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, or KeyObject", key);
+}
+
+function parsedKey(pem) {
+  try {
+    return keyInfo(pem);
+  } catch (err) {
+    throw nodeError(Error, "ERR_OSSL_UNSUPPORTED", err.message);
+  }
+}
+
+function createPrivateKey(key) {
+  const pem = pemOf(key, "key");
+  if (parsedKey(pem)[0] !== "private") throw nodeError(Error, "ERR_OSSL_UNSUPPORTED", "Not a private key");
+  return new KeyObject(constructing, "private", pem);
+}
+
+function createPublicKey(key) {
+  const pem = pemOf(key, "key");
+  parsedKey(pem);
+  return new KeyObject(constructing, "public", publicPem(pem));
+}
+
+const signHash = (algorithm) => (algorithm == null ? "sha256" : normalizeAlgorithm(algorithm));
+
+class Sign extends Writable {
+  #hash;
+  #chunks = [];
+
+  constructor(algorithm) {
+    super();
+    this.#hash = signHash(algorithm);
+  }
+
+  _write(chunk, encoding, callback) {
+    this.update(chunk, encoding);
+    callback();
+  }
+
+  update(data, inputEncoding) {
+    this.#chunks.push(Uint8Array.from(toBytes(data, inputEncoding)));
+    return this;
+  }
+
+  sign(key, outputEncoding) {
+    return encodeOutput(hostSign(pemOf(key, "key"), this.#hash, concatChunks(this.#chunks)), outputEncoding);
+  }
+}
+
+class Verify extends Writable {
+  #hash;
+  #chunks = [];
+
+  constructor(algorithm) {
+    super();
+    this.#hash = signHash(algorithm);
+  }
+
+  _write(chunk, encoding, callback) {
+    this.update(chunk, encoding);
+    callback();
+  }
+
+  update(data, inputEncoding) {
+    this.#chunks.push(Uint8Array.from(toBytes(data, inputEncoding)));
+    return this;
+  }
+
+  verify(key, signature, signatureEncoding) {
+    const bytes = toBytes(signature, signatureEncoding, "signature");
+    return hostVerify(pemOf(key, "key"), this.#hash, concatChunks(this.#chunks), Uint8Array.from(bytes));
+  }
+}
+
+const createSign = (algorithm) => new Sign(algorithm);
+const createVerify = (algorithm) => new Verify(algorithm);
+
+/** One-shot `crypto.sign(algorithm, data, key)`. */
+function sign(algorithm, data, key, callback) {
+  const out = Buffer.from(hostSign(pemOf(key, "key"), signHash(algorithm), Uint8Array.from(toBytes(data))));
+  if (typeof callback === "function") return queueMicrotask(() => callback(null, out));
+  return out;
+}
+
+function verify(algorithm, data, key, signature, callback) {
+  const ok = hostVerify(pemOf(key, "key"), signHash(algorithm), Uint8Array.from(toBytes(data)), Uint8Array.from(toBytes(signature, undefined, "signature")));
+  if (typeof callback === "function") return queueMicrotask(() => callback(null, ok));
+  return ok;
 }
 
 function createSecretKey(key, encoding) {
@@ -541,7 +654,7 @@ const api = {
   getRandomValues, timingSafeEqual, pbkdf2, pbkdf2Sync, hkdf, hkdfSync, webcrypto, subtle, constants,
   Hash, Hmac, createCipheriv, createDecipheriv, createSign, createVerify, scrypt, scryptSync,
   generateKeyPair, generateKeyPairSync, createPrivateKey, createPublicKey, createSecretKey, KeyObject,
-  Cipheriv, Decipheriv, getCiphers, getCurves, getFips, setFips,
+  Cipheriv, Decipheriv, Sign, Verify, sign, verify, getCiphers, getCurves, getFips, setFips,
   pseudoRandomBytes: randomBytes, prng: randomBytes, rng: randomBytes,
 };
 
@@ -550,6 +663,6 @@ export {
   getRandomValues, timingSafeEqual, pbkdf2, pbkdf2Sync, hkdf, hkdfSync, webcrypto, subtle, constants,
   Hash, Hmac, createCipheriv, createDecipheriv, createSign, createVerify, scrypt, scryptSync,
   generateKeyPair, generateKeyPairSync, createPrivateKey, createPublicKey, createSecretKey, KeyObject,
-  Cipheriv, Decipheriv, getCiphers, getCurves, getFips, setFips,
+  Cipheriv, Decipheriv, Sign, Verify, sign, verify, getCiphers, getCurves, getFips, setFips,
 };
 export default api;

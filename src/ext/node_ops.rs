@@ -363,3 +363,161 @@ mod cipher_tests {
     );
   }
 }
+
+/// An asymmetric key from PEM (PKCS#8, PKCS#1, SEC1 or SPKI), for
+/// `node:crypto`'s KeyObjects, `sign` and `verify`: RSA and P-256.
+enum AsymmetricKey {
+  RsaPrivate(rsa::RsaPrivateKey),
+  RsaPublic(rsa::RsaPublicKey),
+  EcPrivate(p256::ecdsa::SigningKey),
+  EcPublic(p256::ecdsa::VerifyingKey),
+}
+
+fn parse_key(pem: &str) -> Result<AsymmetricKey, JsErrorBox> {
+  use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
+  use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+  if let Ok(key) = rsa::RsaPrivateKey::from_pkcs8_pem(pem) {
+    return Ok(AsymmetricKey::RsaPrivate(key));
+  }
+  if let Ok(key) = rsa::RsaPrivateKey::from_pkcs1_pem(pem) {
+    return Ok(AsymmetricKey::RsaPrivate(key));
+  }
+  if let Ok(key) = p256::ecdsa::SigningKey::from_pkcs8_pem(pem) {
+    return Ok(AsymmetricKey::EcPrivate(key));
+  }
+  if let Ok(key) = p256::SecretKey::from_sec1_pem(pem) {
+    return Ok(AsymmetricKey::EcPrivate(key.into()));
+  }
+  if let Ok(key) = rsa::RsaPublicKey::from_public_key_pem(pem) {
+    return Ok(AsymmetricKey::RsaPublic(key));
+  }
+  if let Ok(key) = rsa::RsaPublicKey::from_pkcs1_pem(pem) {
+    return Ok(AsymmetricKey::RsaPublic(key));
+  }
+  if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_pem(pem) {
+    return Ok(AsymmetricKey::EcPublic(key));
+  }
+  Err(JsErrorBox::type_error(
+    "Unsupported key: PEM of an RSA or P-256 key (PKCS#8, PKCS#1, SEC1 or SPKI) is expected",
+  ))
+}
+
+/// `[type, asymmetricKeyType, bits, publicExponent]` of a PEM key:
+/// "private"/"public", "rsa"/"ec" (P-256), the modulus (or curve) size.
+#[op2]
+#[serde]
+pub fn op_node_key_info(
+  #[string] pem: &str,
+) -> Result<(&'static str, &'static str, usize, u64), JsErrorBox> {
+  use rsa::traits::PublicKeyParts;
+  // Exponents are small (65537): the low eight bytes hold them.
+  let exponent = |e: &rsa::BigUint| {
+    let bytes = e.to_bytes_be();
+    bytes
+      .iter()
+      .rev()
+      .take(8)
+      .rev()
+      .fold(0u64, |n, b| n << 8 | u64::from(*b))
+  };
+  Ok(match parse_key(pem)? {
+    AsymmetricKey::RsaPrivate(key) => ("private", "rsa", key.size() * 8, exponent(key.e())),
+    AsymmetricKey::RsaPublic(key) => ("public", "rsa", key.size() * 8, exponent(key.e())),
+    AsymmetricKey::EcPrivate(_) => ("private", "ec", 256, 0),
+    AsymmetricKey::EcPublic(_) => ("public", "ec", 256, 0),
+  })
+}
+
+/// The public half of a PEM key, as SPKI PEM.
+#[op2]
+#[string]
+pub fn op_node_public_pem(#[string] pem: &str) -> Result<String, JsErrorBox> {
+  use rsa::pkcs8::EncodePublicKey;
+  let line = rsa::pkcs8::LineEnding::LF;
+  let encoded = match parse_key(pem)? {
+    AsymmetricKey::RsaPrivate(key) => key.to_public_key().to_public_key_pem(line),
+    AsymmetricKey::RsaPublic(key) => key.to_public_key_pem(line),
+    AsymmetricKey::EcPrivate(key) => key.verifying_key().to_public_key_pem(line),
+    AsymmetricKey::EcPublic(key) => key.to_public_key_pem(line),
+  };
+  encoded.map_err(|err| JsErrorBox::generic(err.to_string()))
+}
+
+/// RSA PKCS#1 v1.5 or ECDSA (DER, as Node gives it) over `data`.
+#[op2]
+#[buffer]
+pub fn op_node_sign(
+  #[string] pem: &str,
+  #[string] hash: &str,
+  #[anybuffer] data: &[u8],
+) -> Result<Vec<u8>, JsErrorBox> {
+  use rsa::signature::{SignatureEncoding, Signer};
+  match parse_key(pem)? {
+    AsymmetricKey::RsaPrivate(key) => Ok(match hash {
+      "sha256" => rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key)
+        .sign(data)
+        .to_vec(),
+      "sha384" => rsa::pkcs1v15::SigningKey::<sha2::Sha384>::new(key)
+        .sign(data)
+        .to_vec(),
+      "sha512" => rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(key)
+        .sign(data)
+        .to_vec(),
+      other => {
+        return Err(JsErrorBox::type_error(format!(
+          "Unsupported digest for RSA: {other}"
+        )))
+      }
+    }),
+    AsymmetricKey::EcPrivate(key) if hash == "sha256" => {
+      let signature: p256::ecdsa::Signature = key.sign(data);
+      Ok(signature.to_der().as_bytes().to_vec())
+    }
+    AsymmetricKey::EcPrivate(_) => Err(JsErrorBox::type_error(format!(
+      "Unsupported digest for P-256: {hash} (sha256 is)"
+    ))),
+    _ => Err(JsErrorBox::type_error("Signing needs a private key")),
+  }
+}
+
+/// Checks a signature made by [`op_node_sign`]'s algorithms; a private key
+/// verifies with its public half.
+#[op2]
+pub fn op_node_verify(
+  #[string] pem: &str,
+  #[string] hash: &str,
+  #[anybuffer] data: &[u8],
+  #[anybuffer] signature: &[u8],
+) -> Result<bool, JsErrorBox> {
+  use rsa::signature::Verifier;
+  let rsa_verify = |key: rsa::RsaPublicKey| -> Result<bool, JsErrorBox> {
+    let Ok(signature) = rsa::pkcs1v15::Signature::try_from(signature) else {
+      return Ok(false);
+    };
+    Ok(match hash {
+      "sha256" => rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key)
+        .verify(data, &signature)
+        .is_ok(),
+      "sha384" => rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(key)
+        .verify(data, &signature)
+        .is_ok(),
+      "sha512" => rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(key)
+        .verify(data, &signature)
+        .is_ok(),
+      other => {
+        return Err(JsErrorBox::type_error(format!(
+          "Unsupported digest for RSA: {other}"
+        )))
+      }
+    })
+  };
+  let ec_verify = |key: p256::ecdsa::VerifyingKey| -> bool {
+    p256::ecdsa::Signature::from_der(signature).is_ok_and(|sig| key.verify(data, &sig).is_ok())
+  };
+  match parse_key(pem)? {
+    AsymmetricKey::RsaPrivate(key) => rsa_verify(key.to_public_key()),
+    AsymmetricKey::RsaPublic(key) => rsa_verify(key),
+    AsymmetricKey::EcPrivate(key) => Ok(hash == "sha256" && ec_verify(*key.verifying_key())),
+    AsymmetricKey::EcPublic(key) => Ok(hash == "sha256" && ec_verify(key)),
+  }
+}

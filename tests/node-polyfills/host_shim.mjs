@@ -35,3 +35,18 @@ export function cipher(algorithm, key, iv, data, aad, decrypt, padding) {
   const out = Buffer.concat([c.update(data), c.final()]);
   return new Uint8Array(gcm ? Buffer.concat([out, c.getAuthTag()]) : out);
 }
+
+// The key ops' contract on Node's own crypto.
+export function keyInfo(pem) {
+  let key;
+  try {
+    key = realCrypto.createPrivateKey(pem);
+  } catch {
+    key = realCrypto.createPublicKey(pem);
+  }
+  const d = key.asymmetricKeyDetails;
+  return [key.type, key.asymmetricKeyType, d.modulusLength ?? 256, Number(d.publicExponent ?? 0)];
+}
+export const publicPem = (pem) => realCrypto.createPublicKey(pem).export({ type: "spki", format: "pem" });
+export const sign = (pem, hash, data) => new Uint8Array(realCrypto.sign(hash, data, pem));
+export const verify = (pem, hash, data, signature) => realCrypto.verify(hash, data, pem, signature);

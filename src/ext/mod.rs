@@ -9,6 +9,7 @@ pub mod app_log;
 pub mod app_paths;
 pub mod bun_ops;
 pub mod conditional;
+pub mod crypto_ops;
 pub mod exchange_ops;
 pub mod file_ops;
 pub mod incoming;
@@ -65,13 +66,13 @@ deno_core::extension!(
     socket_ops::op_socket_buffered,
     node_ops::op_node_require_resolve,
     node_ops::op_node_require_source,
-    node_ops::op_node_digest,
-    node_ops::op_node_hmac,
-    node_ops::op_node_cipher,
-    node_ops::op_node_key_info,
-    node_ops::op_node_public_pem,
-    node_ops::op_node_sign,
-    node_ops::op_node_verify,
+    crypto_ops::op_crypto_digest,
+    crypto_ops::op_crypto_hmac,
+    crypto_ops::op_crypto_cipher,
+    crypto_ops::op_crypto_key_info,
+    crypto_ops::op_crypto_public_pem,
+    crypto_ops::op_crypto_sign,
+    crypto_ops::op_crypto_verify,
     node_ops::op_node_fs_read,
     node_ops::op_node_fs_stat,
     node_ops::op_node_fs_readdir,

@@ -567,13 +567,13 @@ function createPublicKey(key) {
 
 const signHash = (algorithm) => (algorithm == null ? "sha256" : normalizeAlgorithm(algorithm));
 
-class Sign extends Writable {
-  #hash;
+/** What Sign and Verify share: a Writable that collects the data. */
+class SignatureBase extends Writable {
   #chunks = [];
 
   constructor(algorithm) {
     super();
-    this.#hash = signHash(algorithm);
+    this.hash = signHash(algorithm);
   }
 
   _write(chunk, encoding, callback) {
@@ -586,33 +586,21 @@ class Sign extends Writable {
     return this;
   }
 
-  sign(key, outputEncoding) {
-    return encodeOutput(hostSign(pemOf(key, "key"), this.#hash, concatChunks(this.#chunks)), outputEncoding);
+  collected() {
+    return concatChunks(this.#chunks);
   }
 }
 
-class Verify extends Writable {
-  #hash;
-  #chunks = [];
-
-  constructor(algorithm) {
-    super();
-    this.#hash = signHash(algorithm);
+class Sign extends SignatureBase {
+  sign(key, outputEncoding) {
+    return encodeOutput(hostSign(pemOf(key, "key"), this.hash, this.collected()), outputEncoding);
   }
+}
 
-  _write(chunk, encoding, callback) {
-    this.update(chunk, encoding);
-    callback();
-  }
-
-  update(data, inputEncoding) {
-    this.#chunks.push(Uint8Array.from(toBytes(data, inputEncoding)));
-    return this;
-  }
-
+class Verify extends SignatureBase {
   verify(key, signature, signatureEncoding) {
     const bytes = toBytes(signature, signatureEncoding, "signature");
-    return hostVerify(pemOf(key, "key"), this.#hash, concatChunks(this.#chunks), Uint8Array.from(bytes));
+    return hostVerify(pemOf(key, "key"), this.hash, this.collected(), Uint8Array.from(bytes));
   }
 }
 

@@ -211,9 +211,58 @@ function urlOptions(url) {
   };
 }
 
-export class ClientRequest extends Writable {
-  #options;
+/** Header handling shared by ClientRequest and ServerResponse, as in Node. */
+export class OutgoingMessage extends Writable {
   #headers = new Map();
+
+  setHeader(name, value) {
+    if (this.headersSent) throw nodeError(Error, "ERR_HTTP_HEADERS_SENT", "Cannot set headers after they are sent to the client");
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    this.#headers.set(name.toLowerCase(), [name, value]);
+    return this;
+  }
+
+  getHeader(name) {
+    return this.#headers.get(String(name).toLowerCase())?.[1];
+  }
+
+  getHeaders() {
+    const out = { __proto__: null };
+    for (const [key, [, value]] of this.#headers) out[key] = value;
+    return out;
+  }
+
+  getHeaderNames() {
+    return [...this.#headers.keys()];
+  }
+
+  getRawHeaderNames() {
+    return [...this.#headers.values()].map(([name]) => name);
+  }
+
+  hasHeader(name) {
+    return this.#headers.has(String(name).toLowerCase());
+  }
+
+  removeHeader(name) {
+    if (this.headersSent) throw nodeError(Error, "ERR_HTTP_HEADERS_SENT", "Cannot remove headers after they are sent to the client");
+    this.#headers.delete(String(name).toLowerCase());
+  }
+
+  /** The headers for the fetch side. */
+  webHeaders() {
+    const headers = new WebHeaders();
+    for (const [, [name, value]] of this.#headers) {
+      if (Array.isArray(value)) for (const v of value) headers.append(name, String(v));
+      else headers.set(name, String(value));
+    }
+    return headers;
+  }
+}
+
+export class ClientRequest extends OutgoingMessage {
+  #options;
   #chunks = [];
   #abort = new AbortController();
   #timer = null;
@@ -253,40 +302,6 @@ export class ClientRequest extends Writable {
     }
     if (callback) this.once("response", callback);
     queueMicrotask(() => this.emit("socket", this.socket));
-  }
-
-  setHeader(name, value) {
-    if (this.#sent) throw nodeError(Error, "ERR_HTTP_HEADERS_SENT", "Cannot set headers after they are sent to the client");
-    validateHeaderName(name);
-    validateHeaderValue(name, value);
-    this.#headers.set(name.toLowerCase(), [name, value]);
-    return this;
-  }
-
-  getHeader(name) {
-    return this.#headers.get(String(name).toLowerCase())?.[1];
-  }
-
-  getHeaders() {
-    const out = { __proto__: null };
-    for (const [key, [, value]] of this.#headers) out[key] = value;
-    return out;
-  }
-
-  getHeaderNames() {
-    return [...this.#headers.keys()];
-  }
-
-  getRawHeaderNames() {
-    return [...this.#headers.values()].map(([name]) => name);
-  }
-
-  hasHeader(name) {
-    return this.#headers.has(String(name).toLowerCase());
-  }
-
-  removeHeader(name) {
-    this.#headers.delete(String(name).toLowerCase());
   }
 
   get headersSent() {
@@ -344,11 +359,7 @@ export class ClientRequest extends Writable {
     const { protocol, port } = this.#options;
     const host = this.host.includes(":") ? `[${this.host}]` : this.host;
     const url = `${protocol}//${host}${port ? `:${port}` : ""}${this.path}`;
-    const headers = new WebHeaders();
-    for (const [, [name, value]] of this.#headers) {
-      if (Array.isArray(value)) for (const v of value) headers.append(name, String(v));
-      else headers.set(name, String(value));
-    }
+    const headers = this.webHeaders();
     const body = this.#chunks.length > 0 && this.method !== "GET" && this.method !== "HEAD"
       ? Buffer.concat(this.#chunks)
       : undefined;
@@ -428,8 +439,7 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 
 /** A server-side response, which becomes the fetch Response on its first
  * write (streamed) or at `end()`. */
-export class ServerResponse extends Writable {
-  #headers = new Map();
+export class ServerResponse extends OutgoingMessage {
   #resolve;
   #controller = null;
   #started = false;
@@ -457,41 +467,10 @@ export class ServerResponse extends Writable {
     return this.#started ? "sent" : null;
   }
 
-  setHeader(name, value) {
-    if (this.#started) throw nodeError(Error, "ERR_HTTP_HEADERS_SENT", "Cannot set headers after they are sent to the client");
-    validateHeaderName(name);
-    validateHeaderValue(name, value);
-    this.#headers.set(name.toLowerCase(), [name, value]);
-    return this;
-  }
-
   appendHeader(name, value) {
     const existing = this.getHeader(name);
     const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
     return this.setHeader(name, [...list, ...(Array.isArray(value) ? value : [value])]);
-  }
-
-  getHeader(name) {
-    return this.#headers.get(String(name).toLowerCase())?.[1];
-  }
-
-  getHeaders() {
-    const out = { __proto__: null };
-    for (const [key, [, value]] of this.#headers) out[key] = value;
-    return out;
-  }
-
-  getHeaderNames() {
-    return [...this.#headers.keys()];
-  }
-
-  hasHeader(name) {
-    return this.#headers.has(String(name).toLowerCase());
-  }
-
-  removeHeader(name) {
-    if (this.#started) throw nodeError(Error, "ERR_HTTP_HEADERS_SENT", "Cannot remove headers after they are sent to the client");
-    this.#headers.delete(String(name).toLowerCase());
   }
 
   writeHead(statusCode, statusMessage, headers) {
@@ -527,11 +506,7 @@ export class ServerResponse extends Writable {
   #start(streamed, whole) {
     if (this.#started) return;
     this.#started = true;
-    const headers = new WebHeaders();
-    for (const [, [name, value]] of this.#headers) {
-      if (Array.isArray(value)) for (const v of value) headers.append(name, String(v));
-      else headers.set(name, String(value));
-    }
+    const headers = this.webHeaders();
     const status = this.statusCode;
     let body = null;
     if (!NULL_BODY.has(status) && !this.#head) {
@@ -655,7 +630,6 @@ export class Server extends EventEmitter {
 }
 
 export const createServer = (options, handler) => new Server(options, handler);
-export const OutgoingMessage = Writable;
 export const maxHeaderSize = 16384;
 export const setMaxIdleHTTPParsers = () => {};
 

@@ -126,10 +126,12 @@ function directSource(source) {
       const direct = {
         write(chunk) {
           if (ended) return 0;
+          // The source may reuse its buffer after write() returns: bytes of
+          // its own are copied; an encoded string is fresh already.
           const bytes = typeof chunk === "string" ? directEncoder.encode(chunk) : ArrayBuffer.isView(chunk)
-            ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-            : new Uint8Array(chunk);
-          if (bytes.byteLength > 0) controller.enqueue(bytes.slice());
+            ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice()
+            : new Uint8Array(chunk).slice();
+          if (bytes.byteLength > 0) controller.enqueue(bytes);
           return bytes.byteLength;
         },
         flush() {},

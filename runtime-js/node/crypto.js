@@ -31,7 +31,7 @@ function normalizeAlgorithm(name, forHmac) {
 
 function toBytes(data, encoding, name = "data") {
   if (typeof data === "string") return Buffer.from(data, encoding === "buffer" ? "utf8" : encoding);
-  if (data instanceof KeyObject && data.type === "secret") return secretBytes(data);
+  if (data instanceof KeyObject && data.type === "secret") return keyMaterial(data);
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -463,26 +463,31 @@ const scrypt = unsupported("scrypt");
 const generateKeyPairSync = unsupported("generateKeyPairSync");
 const generateKeyPair = unsupported("generateKeyPair");
 
-// Node's KeyObject: only `secret` keys so far (HMAC keys, what jsonwebtoken
-// makes of a shared secret); asymmetric keys need signing, not here yet.
+// Node's KeyObject: secret keys (HMAC keys, what jsonwebtoken makes of a
+// shared secret) and RSA / P-256 keys held as PEM for the signing ops.
 const constructing = Symbol("KeyObject");
-let secretBytes;
+// A KeyObject's bytes (secret) or PEM (asymmetric), for this module only.
+let keyMaterial;
 
 class KeyObject {
   #type;
   #bytes;
 
-  constructor(token, type, bytes) {
+  /** An asymmetric key's `[type, kind, bits, exponent]`, read once. */
+  #info;
+
+  constructor(token, type, bytes, info) {
     if (token !== constructing) {
       // As Node: only its own functions make KeyObjects.
       throw argType("handle", "of type object", type);
     }
     this.#type = type;
     this.#bytes = bytes;
+    this.#info = info;
   }
 
   static {
-    secretBytes = (key) => key.#bytes;
+    keyMaterial = (key) => key.#bytes;
   }
 
   static from(key) {
@@ -498,12 +503,12 @@ class KeyObject {
   }
 
   get asymmetricKeyType() {
-    return this.#type === "secret" ? undefined : keyInfo(this.#bytes)[1];
+    return this.#type === "secret" ? undefined : this.#info[1];
   }
 
   get asymmetricKeyDetails() {
     if (this.#type === "secret") return undefined;
-    const [, kind, bits, exponent] = keyInfo(this.#bytes);
+    const [, kind, bits, exponent] = this.#info;
     return kind === "ec" ? { namedCurve: "prime256v1" } : { modulusLength: bits, publicExponent: BigInt(exponent) };
   }
 
@@ -520,7 +525,7 @@ class KeyObject {
   equals(other) {
     if (!(other instanceof KeyObject)) throw argType("otherKeyObject", "an instance of KeyObject", other);
     if (other.type !== this.#type) return false;
-    const theirs = secretBytes(other);
+    const theirs = keyMaterial(other);
     return theirs.length === this.#bytes.length && timingSafeEqual(theirs, this.#bytes);
   }
 
@@ -533,7 +538,7 @@ class KeyObject {
 function pemOf(key, name) {
   if (key instanceof KeyObject) {
     if (key.type === "secret") throw nodeError(TypeError, "ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE", `Invalid key object type secret, expected private or public.`);
-    return secretBytes(key);
+    return keyMaterial(key);
   }
   if (key !== null && typeof key === "object" && !ArrayBuffer.isView(key) && "key" in key) {
     if (key.passphrase !== undefined) throw nodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "Encrypted private keys are not available");
@@ -555,14 +560,15 @@ function parsedKey(pem) {
 
 function createPrivateKey(key) {
   const pem = pemOf(key, "key");
-  if (parsedKey(pem)[0] !== "private") throw nodeError(Error, "ERR_OSSL_UNSUPPORTED", "Not a private key");
-  return new KeyObject(constructing, "private", pem);
+  const info = parsedKey(pem);
+  if (info[0] !== "private") throw nodeError(Error, "ERR_OSSL_UNSUPPORTED", "Not a private key");
+  return new KeyObject(constructing, "private", pem, info);
 }
 
 function createPublicKey(key) {
   const pem = pemOf(key, "key");
-  parsedKey(pem);
-  return new KeyObject(constructing, "public", publicPem(pem));
+  const [, kind, bits, exponent] = parsedKey(pem);
+  return new KeyObject(constructing, "public", publicPem(pem), ["public", kind, bits, exponent]);
 }
 
 const signHash = (algorithm) => (algorithm == null ? "sha256" : normalizeAlgorithm(algorithm));

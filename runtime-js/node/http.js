@@ -139,16 +139,20 @@ export class IncomingMessage extends Readable {
       // fetch has already decoded these bodies: the client sees the body
       // it gets, described as such (else it would decode it again).
       const decoded = DECODED.has(response.headers.get("content-encoding")?.trim().toLowerCase());
-      for (const [name, value] of response.headers) {
-        if (decoded && (name === "content-encoding" || name === "content-length")) continue;
-        this.rawHeaders.push(name, value);
-        if (name === "set-cookie") continue;
-        this.headers[name] = name in this.headers ? `${this.headers[name]}, ${value}` : value;
-      }
-      const cookies = response.headers.getSetCookie?.() ?? [];
-      if (cookies.length > 0) this.headers["set-cookie"] = cookies;
+      this.takeHeaders(response.headers, (name) => decoded && (name === "content-encoding" || name === "content-length"));
     }
     this.#reader = response?.body ? response.body.getReader() : null;
+  }
+
+  /** Node's `headers` (repeats joined by ", ", `set-cookie` a list) and
+   * `rawHeaders` from Web headers, leaving out those `skip` names. */
+  takeHeaders(webHeaders, skip = () => false) {
+    for (const [name, value] of webHeaders) {
+      if (skip(name)) continue;
+      this.rawHeaders.push(name, value);
+      if (name === "set-cookie") (this.headers[name] ??= []).push(value);
+      else this.headers[name] = name in this.headers ? `${this.headers[name]}, ${value}` : value;
+    }
   }
 
   /** A server request's body (a Web stream, or null). */
@@ -426,11 +430,7 @@ function serverRequest(request, socket) {
   const url = new URL(request.url);
   message.method = request.method;
   message.url = `${url.pathname}${url.search}`;
-  for (const [name, value] of request.headers) {
-    message.rawHeaders.push(name, value);
-    if (name === "set-cookie") (message.headers[name] ??= []).push(value);
-    else message.headers[name] = name in message.headers ? `${message.headers[name]}, ${value}` : value;
-  }
+  message.takeHeaders(request.headers);
   message.setBody(request.body);
   return message;
 }

@@ -117,6 +117,15 @@ pub fn split_first_segment(path: &str) -> (&str, &str) {
   }
 }
 
+/// The path as an app sees it: what follows its segment, or (`whole_path`,
+/// the shell app) all of it.
+pub fn app_path(path: &str, whole_path: bool) -> &str {
+  match whole_path {
+    true => path,
+    false => split_first_segment(path).1,
+  }
+}
+
 /// The app a path's first segment names: `name[@range]`, percent-decoded.
 fn app_of_segment(segment: &str) -> (String, Option<String>) {
   let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();

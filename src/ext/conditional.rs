@@ -13,13 +13,15 @@ pub fn is_fresh(
   etag: Option<&str>,
   modified_secs: Option<u64>,
 ) -> bool {
-  let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+  fn opaque(tag: &str) -> &str {
+    tag.trim().trim_start_matches("W/")
+  }
   if !if_none_match.trim().is_empty() {
     let current = etag.map(opaque);
     return if_none_match
       .split(',')
       .map(opaque)
-      .any(|tag| tag == "*" || current.as_deref() == Some(tag.as_str()));
+      .any(|tag| tag == "*" || current == Some(tag));
   }
   let Some(modified) = modified_secs else {
     return false;

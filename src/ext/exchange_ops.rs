@@ -74,9 +74,9 @@ pub struct InFlight {
 struct Slot {
   body: Option<RequestBody>,
   reply: Option<oneshot::Sender<Reply>>,
-  stream: Option<mpsc::Sender<Bytes>>,
-  /// Set when a started stream fails (see [`ResponseBody::Stream`]).
-  aborted: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+  /// A streamed answer's chunks, and the flag that cuts it short when it
+  /// fails (see [`ResponseBody::Stream`]).
+  stream: Option<(mpsc::Sender<Bytes>, Arc<std::sync::atomic::AtomicBool>)>,
   deadline: Option<std::sync::Arc<super::protocol::Deadline>>,
   upgradable: bool,
   /// The request's headers until JS asks for them: most handlers never
@@ -90,7 +90,7 @@ struct Slot {
 impl Slot {
   /// A streamed body that started is cut short, not ended.
   fn abort_stream(&self) {
-    if let Some(aborted) = &self.aborted {
+    if let Some((_, aborted)) = &self.stream {
       aborted.store(true, std::sync::atomic::Ordering::Release);
     }
   }
@@ -214,7 +214,6 @@ fn take_request(state: &RefCell<OpState>, job: RequestJob) -> IncomingMessage {
       body: job.body,
       reply: Some(job.reply),
       stream: None,
-      aborted: None,
       deadline: Some(job.deadline),
       upgradable: job.upgradable,
       headers: Some(job.headers),
@@ -474,11 +473,9 @@ pub fn op_exchange_respond_stream(
   let status = check_status(status)?;
   let headers = header_map(status, headers)?;
   let (tx, rx) = mpsc::channel(RESPONSE_CHUNK_BUFFER);
-  let aborted = std::sync::Arc::<std::sync::atomic::AtomicBool>::default();
+  let aborted = Arc::<std::sync::atomic::AtomicBool>::default();
   let in_flight = state.borrow_mut::<InFlight>();
-  let slot = in_flight.slot(id)?;
-  slot.stream = Some(tx);
-  slot.aborted = Some(aborted.clone());
+  in_flight.slot(id)?.stream = Some((tx, aborted.clone()));
   let head = ResponseHead {
     status,
     headers,
@@ -503,7 +500,8 @@ pub async fn op_exchange_write(
     .borrow_mut::<InFlight>()
     .slot(id)?
     .stream
-    .clone();
+    .as_ref()
+    .map(|(sender, _)| sender.clone());
   let Some(sender) = sender else {
     return Err(JsErrorBox::type_error(format!(
       "request {id} has no streaming body"

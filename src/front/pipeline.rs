@@ -112,14 +112,10 @@ struct Arrival {
 impl Arrival {
   /// The path as the app sees it.
   fn app_path(self, path: &str) -> &str {
-    match self.whole_path {
-      true => path,
-      false => crate::apps::catalog::split_first_segment(path).1,
-    }
+    crate::apps::catalog::app_path(path, self.whole_path)
   }
 }
 
-///
 /// The common request (no proxy rule, no WebSocket, no body to read first,
 /// a worker with room) builds its job here and waits on [`answer`]'s small
 /// future; every other one goes through [`run_app_general`], boxed. Inline,

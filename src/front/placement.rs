@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::apps::catalog::{Destination, Route};
+use crate::apps::catalog::{app_path, Destination, Route};
 use crate::apps::config::AppConfig;
 use crate::state::AppState;
 use crate::worker::WorkerSpec;
@@ -48,8 +48,7 @@ fn placement_of(state: &AppState, head: &[u8]) -> Option<Placement> {
     return None;
   };
   let loaded = target.loaded()?;
-  let (_, rest) = crate::apps::catalog::split_first_segment(path);
-  let spec = match loaded.destination(rest, None) {
+  let spec = match loaded.destination(app_path(path, false), None) {
     Destination::Proxy(..) => return Some(Placement::Proxy),
     Destination::Worker(spec) => spec,
     Destination::NoRule => return None,

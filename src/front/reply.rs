@@ -169,14 +169,16 @@ pub(crate) fn public_message(message: &str, app_stack: bool) -> String {
       .is_some_and(|first| first.contains("SyntaxError"));
   message
     .lines()
+    .map(|line| line.replace(APP_URL, ""))
     .filter(|line| {
       let frame = line.trim_start().starts_with("at ");
+      // What still names a URL after the app's own are shortened is the
+      // server's (`ext:`, `node:`) or outside the app.
       let internal = ["ext:", "node:", "file://"]
         .iter()
-        .any(|p| line.replace(APP_URL, "").contains(p));
+        .any(|p| line.contains(p));
       !frame || (app_stack && !internal)
     })
-    .map(|line| line.replace(APP_URL, ""))
     .collect::<Vec<_>>()
     .join("\n")
 }

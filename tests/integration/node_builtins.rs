@@ -379,6 +379,7 @@ http.createServer((req, res) => {
 #[tokio::test]
 async fn dns_lookup_answers_only_literals_and_localhost() {
   let apps = Apps::new();
+  crate::harness::with_neighbour(&apps);
   apps.js(
     "dns/1.0.0",
     r#"import dns from "node:dns";
@@ -394,11 +395,12 @@ export default {
   },
 };"#,
   );
-  let server = Server::start(&apps);
+  let mut server = Server::start(&apps);
   let reply = server.get("/dns").await;
   assert_eq!(reply.status, 200, "{}", reply.body);
   assert_eq!(
     reply.json(),
     serde_json::json!({ "local": ["127.0.0.1", "::1"], "literal": ["10.1.2.3", 4], "named": "ENOTFOUND", "perf": "number" })
   );
+  crate::harness::assert_neighbour_serves(&mut server).await;
 }

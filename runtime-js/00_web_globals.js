@@ -6,6 +6,15 @@ import { op_bun_decompress_limit, op_app_log_write } from "ext:core/ops";
 
 const load = (specifier) => core.loadExtScript(specifier);
 
+// The request a piece of code runs for, as a key of the async context (so
+// it follows awaits, timers and AsyncLocalStorage, whose mappings copy
+// it): the app's log lines carry that request's id.
+export const EXCHANGE = Symbol("buntime.exchange");
+const { getAsyncContext } = core;
+export function currentExchange() {
+  return getAsyncContext()?.[EXCHANGE] ?? -1;
+}
+
 // deno_fetch reads OpenTelemetry hooks from `internals`; Buntime traces on
 // the Rust side, so these are inert.
 internals.__telemetry ??= {
@@ -225,7 +234,7 @@ Object.defineProperties(globalThis, {
   setInterval: enumerable(timers.setInterval),
   setTimeout: enumerable(timers.setTimeout),
   structuredClone: enumerable(messagePort.structuredClone),
-  console: value(new consoleMod.Console((msg, level) => op_app_log_write(msg, level > 1))),
+  console: value(new consoleMod.Console((msg, level) => op_app_log_write(msg, level, currentExchange()))),
   Crypto: { get: () => crypto().Crypto, enumerable: false, configurable: true },
   CryptoKey: { get: () => crypto().CryptoKey, enumerable: false, configurable: true },
   SubtleCrypto: { get: () => crypto().SubtleCrypto, enumerable: false, configurable: true },

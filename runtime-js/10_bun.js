@@ -3,6 +3,7 @@
 // per worker from the app's own environment (never the server's).
 import { op_file_read, op_file_stat, op_app_log_write } from "ext:core/ops";
 import { core } from "ext:core/mod.js";
+import { currentExchange } from "ext:buntime/00_web_globals.js";
 
 const env = {};
 const decoder = new TextDecoder();
@@ -181,8 +182,8 @@ const process = {
     throw new Error("process.kill() is not available inside a Buntime worker");
   },
   // Through the app's log (tagged, escaped, rate-limited), never raw stderr.
-  stdout: { write: (chunk) => (op_app_log_write(String(chunk), false), true), isTTY: false, fd: 1 },
-  stderr: { write: (chunk) => (op_app_log_write(String(chunk), true), true), isTTY: false, fd: 2 },
+  stdout: { write: (chunk) => (op_app_log_write(String(chunk), 1, currentExchange()), true), isTTY: false, fd: 1 },
+  stderr: { write: (chunk) => (op_app_log_write(String(chunk), 3, currentExchange()), true), isTTY: false, fd: 2 },
   stdin: { isTTY: false, fd: 0 },
   // `Object.prototype.toString.call(process)` is "[object process]" in
   // Node and Bun; libraries (axios picking its http adapter) test it.

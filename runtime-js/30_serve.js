@@ -28,7 +28,13 @@ import {
   op_socket_upgrade,
   op_bun_gc,
 } from "ext:core/ops";
-import { body as bodyMod, request as requestMod, response as responseMod } from "ext:buntime/00_web_globals.js";
+import {
+  body as bodyMod,
+  request as requestMod,
+  response as responseMod,
+  EXCHANGE,
+} from "ext:buntime/00_web_globals.js";
+import { core } from "ext:core/mod.js";
 import { serveStatic } from "ext:buntime/20_static.js";
 import { BunFile } from "ext:buntime/10_bun.js";
 import { setCookieHeaders } from "ext:buntime/25_cookies.js";
@@ -45,6 +51,7 @@ const {
   SERVE_FAST_HEADER_CONTENT_TYPE,
 } = responseMod;
 const { fromInnerRequest, toInnerRequest } = requestMod;
+const { getAsyncContext, setAsyncContext } = core;
 const { InnerBody } = bodyMod;
 const encoder = new TextEncoder();
 const HOOK_LIMIT_MS = 1000;
@@ -764,6 +771,10 @@ const handleRequest = (function handleRequest(handler, msg, config) {
   const url = msg[3];
   const flags = msg[4];
   const fullBody = msg[5];
+  // Everything this request starts runs in its own async context, so its
+  // log lines carry its id.
+  const outer = getAsyncContext();
+  setAsyncContext({ __proto__: null, [EXCHANGE]: id });
   try {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const queryStart = url.indexOf("?", pathStart);
@@ -808,6 +819,8 @@ const handleRequest = (function handleRequest(handler, msg, config) {
     if (sending != null) return sending.then(undefined, (err) => failed(id, method, url, err));
   } catch (err) {
     failed(id, method, url, err);
+  } finally {
+    setAsyncContext(outer);
   }
 });
 

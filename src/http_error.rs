@@ -64,7 +64,8 @@ impl HttpError {
   /// Logs what the client must not see (a host path, an internal error),
   /// with the app it concerns, beside the public answer.
   pub fn logged(self, app: &str, detail: impl std::fmt::Display) -> Self {
-    tracing::warn!(app = %app, status = self.status.as_u16(), "{detail}");
+    let detail = format!("{detail} (answered {})", self.status.as_u16());
+    crate::ext::app_log::record(app, crate::ext::app_log::Level::Warn, &detail, None);
     self
   }
 

@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod apps;
+pub mod cli;
 mod coarse_timer;
 pub mod ext;
 mod front;
@@ -33,10 +34,13 @@ pub fn run(settings: settings::Settings) -> std::io::Result<()> {
   worker::install_panic_guard();
   ext::net_policy::BLOCK_PRIVATE_FETCH.store(settings.block_private_fetch, Relaxed);
   ext::app_log::LOG_BYTES_PER_SEC.store(settings.app_log_kb_per_sec.saturating_mul(1024), Relaxed);
+  ext::app_log::RING_LINES.store(settings.app_log_lines as usize, Relaxed);
   ext::sqlite::SQLITE_QUOTA_BYTES.store(settings.sqlite_quota_mb.saturating_mul(1 << 20), Relaxed);
   let max_decompressed = settings.max_decompressed_mb.unwrap_or(settings.max_body_mb);
   ext::bun_ops::MAX_DECOMPRESSED_BYTES.store(max_decompressed.saturating_mul(1 << 20), Relaxed);
   ext::net_policy::set_private_targets(&settings.proxy_private_targets);
+  // Uploads a crash cut off, before anything can be served.
+  admin::packages::clear_staging(&settings.apps_dir);
   tokio::runtime::Builder::new_multi_thread()
     .enable_all()
     .build()?

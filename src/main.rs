@@ -1,6 +1,14 @@
 use buntime_embedded::settings::Settings;
 
 fn main() {
+  let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+  if args
+    .get(1)
+    .and_then(|first| first.to_str())
+    .is_some_and(buntime_embedded::cli::is_command)
+  {
+    std::process::exit(buntime_embedded::cli::main(args));
+  }
   let settings = Settings::from_env_and_args();
   tracing_subscriber::fmt()
     .with_env_filter(

@@ -115,6 +115,20 @@ pub struct Settings {
   #[arg(long, env = "APP_LOG_KB_PER_SEC", default_value_t = 256)]
   pub app_log_kb_per_sec: u64,
 
+  /// Recent log lines kept in memory per app for `/_/logs` (each cut at
+  /// 4 KB there).
+  #[arg(long, env = "APP_LOG_LINES", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+  pub app_log_lines: u64,
+
+  /// The access log: `off`, `stdout`, or a file path (appended to). One
+  /// JSON line per request.
+  #[arg(long, env = "ACCESS_LOG", default_value = "off")]
+  pub access_log: String,
+
+  /// Keep the query string in access log paths (it may hold secrets).
+  #[arg(long, env = "ACCESS_LOG_QUERY", default_value_t = false, action = clap::ArgAction::Set)]
+  pub access_log_query: bool,
+
   /// Megabytes all of one app's SQLite files may take together (0 = no
   /// limit); a write past it fails with "database or disk is full".
   #[arg(long, env = "SQLITE_QUOTA_MB", default_value_t = 512)]

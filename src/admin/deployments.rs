@@ -7,7 +7,6 @@
 //! half-written. Answers are `{"success": true, "data": …}` or
 //! `{"success": false, "error": {"code", "message"}}`.
 
-use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
@@ -26,6 +25,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
+use super::archive::{self, UploadLimits};
 use crate::http_error::HttpError;
 use crate::state::AppState;
 
@@ -366,104 +366,19 @@ async fn upload(
   Ok(ok(json!({ "files": written })))
 }
 
-#[derive(Clone, Copy)]
-pub struct UploadLimits {
-  pub max_upload_bytes: u64,
-  pub max_zip_entries: usize,
-  pub max_unpacked_bytes: u64,
-}
-
-impl UploadLimits {
-  fn of(settings: &crate::settings::Settings) -> Self {
-    Self {
-      max_upload_bytes: settings.max_upload_mb << 20,
-      max_zip_entries: settings.max_zip_entries,
-      max_unpacked_bytes: settings.max_unpacked_mb << 20,
-    }
-  }
-}
-
-/// Extracts into a temporary folder beside the destination, checking every
-/// entry's name and the totals, then moves the top-level entries in place.
+/// Extracts into a temporary folder beside the destination (every entry
+/// checked by [`archive::unpack`]), then moves the top-level entries in
+/// place.
 fn extract_zip(
   archive: &Path,
   into: &Path,
   limits: UploadLimits,
 ) -> Result<Vec<String>, HttpError> {
-  let refuse = |message: String| HttpError::api(StatusCode::BAD_REQUEST, "BAD_ZIP", message);
-  let file = std::fs::File::open(archive).map_err(io_error)?;
-  let mut zip =
-    zip::ZipArchive::new(file).map_err(|err| refuse(format!("Not a valid zip archive: {err}")))?;
-  if zip.len() > limits.max_zip_entries {
-    return Err(refuse(format!(
-      "The archive has {} entries; at most {} are allowed",
-      zip.len(),
-      limits.max_zip_entries
-    )));
-  }
   let staging = tempfile::Builder::new()
     .prefix(".extract-")
     .tempdir_in(into)
     .map_err(io_error)?;
-  let mut unpacked: u64 = 0;
-  for i in 0..zip.len() {
-    let mut entry = zip
-      .by_index(i)
-      .map_err(|err| refuse(format!("Unreadable entry: {err}")))?;
-    let raw_name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-    let absolute = raw_name.starts_with(['/', '\\']) || raw_name.get(1..2) == Some(":");
-    let traversal = raw_name.split(['/', '\\']).any(|part| part == "..");
-    if absolute || traversal {
-      return Err(refuse(format!(
-        "Entry {raw_name:?} would be written outside the folder"
-      )));
-    }
-    let Some(relative) = entry.enclosed_name() else {
-      return Err(refuse(format!(
-        "Entry {raw_name:?} would be written outside the folder"
-      )));
-    };
-    if relative
-      .components()
-      .any(|c| !matches!(c, Component::Normal(_)))
-    {
-      return Err(refuse(format!(
-        "Entry {raw_name:?} would be written outside the folder"
-      )));
-    }
-    let out = staging.path().join(&relative);
-    if entry.is_dir() {
-      std::fs::create_dir_all(&out).map_err(io_error)?;
-      continue;
-    }
-    if entry.is_symlink() {
-      return Err(refuse(format!(
-        "Entry {raw_name:?} is a symlink; archives may not contain links"
-      )));
-    }
-    if let Some(parent) = out.parent() {
-      std::fs::create_dir_all(parent).map_err(io_error)?;
-    }
-    let mut target = std::fs::File::create(&out).map_err(io_error)?;
-    // Count real bytes, not the header's claim: a zip bomb lies there.
-    let mut buffer = [0u8; 64 * 1024];
-    loop {
-      let n = entry
-        .read(&mut buffer)
-        .map_err(|err| refuse(format!("Entry {raw_name:?} is corrupt: {err}")))?;
-      if n == 0 {
-        break;
-      }
-      unpacked += n as u64;
-      if unpacked > limits.max_unpacked_bytes {
-        return Err(refuse(format!(
-          "The archive unpacks to more than {} MB",
-          limits.max_unpacked_bytes >> 20
-        )));
-      }
-      target.write_all(&buffer[..n]).map_err(io_error)?;
-    }
-  }
+  archive::unpack(archive, archive::Format::Zip, staging.path(), limits)?;
   let mut moved = Vec::new();
   for entry in std::fs::read_dir(staging.path())
     .map_err(io_error)?

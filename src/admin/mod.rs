@@ -30,7 +30,10 @@ use crate::http_error::{
 };
 use crate::state::AppState;
 
+pub mod archive;
 pub mod deployments;
+pub mod logs;
+pub mod packages;
 pub mod self_peer;
 
 /// The `/_/…` routes. Starts the stats feed `/_/sse` subscribers share.
@@ -42,7 +45,10 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     .route("/metrics/prometheus", get(prometheus))
     .route("/stats", get(stats))
     .route("/sse", get(sse))
+    .route("/logs", get(logs::logs))
+    .route("/logs/stream", get(logs::stream))
     .nest("/deployments", deployments::router())
+    .nest("/apps", packages::router())
     .layer(axum::Extension(StatsFeed(feed_rx)))
     .fallback(|| async { HttpError::new(StatusCode::NOT_FOUND, NO_INTERNAL_ROUTE) })
     .layer(middleware::from_fn_with_state(state, guard));

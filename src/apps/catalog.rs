@@ -166,6 +166,11 @@ impl AppCatalog {
     }
   }
 
+  /// Whether app `name` has at least one version folder.
+  pub fn app_exists(&self, name: &str) -> bool {
+    self.resolver.exists(name)
+  }
+
   /// The one routing decision for a request path (`now`: the request's
   /// clock reading, for the cache check).
   pub fn route(&self, path: &str, now: Instant) -> Route {

@@ -2,16 +2,27 @@
 //! app, control characters escaped so no message can forge a line of its
 //! own, and a per-app byte budget so one app cannot flood the log (or the
 //! disk behind it). What the budget refuses is dropped and counted.
+//!
+//! Each app (by name, all its versions together) also keeps its recent
+//! lines in a bounded ring, for `/_/logs` and its live stream: the app's
+//! console output and the server's own notes about it (load failures,
+//! uncaught errors, timeouts, stopped workers), with the request id of the
+//! request they belong to when there is one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use deno_core::{op2, OpState};
 
-use super::exchange_ops::WorkerContext;
+use super::exchange_ops::{InFlight, WorkerContext};
+
+/// Lines each app's ring keeps (set once at start-up).
+pub static RING_LINES: AtomicUsize = AtomicUsize::new(1000);
+/// Longest message a ring keeps (the server log gets up to [`MAX_MESSAGE`]).
+const RING_MESSAGE: usize = 4 * 1024;
 
 /// Bytes per second each app may log (set once at start-up; 0 = no limit).
 pub static LOG_BYTES_PER_SEC: AtomicU64 = AtomicU64::new(256 * 1024);
@@ -157,31 +168,215 @@ pub fn one_line(message: &str) -> String {
   out
 }
 
-/// `console.*` and `process.stdout`/`stderr` of an app.
+/// How serious a line is; console methods map onto these as Deno's
+/// console numbers them (0 debug, 1 log/info, 2 warn, 3+ error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+  Debug,
+  Info,
+  Warn,
+  Error,
+}
+
+impl Level {
+  pub fn from_console(level: u32) -> Self {
+    match level {
+      0 => Level::Debug,
+      1 => Level::Info,
+      2 => Level::Warn,
+      _ => Level::Error,
+    }
+  }
+
+  pub fn as_str(self) -> &'static str {
+    match self {
+      Level::Debug => "debug",
+      Level::Info => "info",
+      Level::Warn => "warn",
+      Level::Error => "error",
+    }
+  }
+
+  pub fn parse(text: &str) -> Option<Self> {
+    [Level::Debug, Level::Info, Level::Warn, Level::Error]
+      .into_iter()
+      .find(|level| level.as_str().eq_ignore_ascii_case(text))
+  }
+}
+
+/// One line of an app's ring.
+#[derive(Debug)]
+pub struct LogLine {
+  /// Increases across all apps: a reader's cursor (`since`).
+  pub seq: u64,
+  /// Milliseconds since the Unix epoch.
+  pub time_ms: u64,
+  pub version: String,
+  pub level: Level,
+  pub message: String,
+  pub request_id: Option<String>,
+}
+
+/// One app's recent lines and a signal for live readers.
+pub struct AppLog {
+  lines: Mutex<VecDeque<Arc<LogLine>>>,
+  /// The newest line's `seq`; live readers wait on its changes.
+  newest: tokio::sync::watch::Sender<u64>,
+  dropped: AtomicU64,
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+static LOGS: LazyLock<Mutex<HashMap<String, Arc<AppLog>>>> =
+  LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The log of app `name`, made on first use.
+pub fn log_of(name: &str) -> Arc<AppLog> {
+  LOGS
+    .lock()
+    .unwrap()
+    .entry(name.to_string())
+    .or_insert_with(|| {
+      Arc::new(AppLog {
+        lines: Mutex::new(VecDeque::new()),
+        newest: tokio::sync::watch::channel(0).0,
+        dropped: AtomicU64::new(0),
+      })
+    })
+    .clone()
+}
+
+/// The log of app `name` if it ever logged.
+pub fn existing_log(name: &str) -> Option<Arc<AppLog>> {
+  LOGS.lock().unwrap().get(name).cloned()
+}
+
+impl AppLog {
+  fn push(&self, version: &str, level: Level, message: &str, request_id: Option<&str>) {
+    let mut kept = message.to_string();
+    if kept.len() > RING_MESSAGE {
+      let mut cut = RING_MESSAGE;
+      while !kept.is_char_boundary(cut) {
+        cut -= 1;
+      }
+      kept.truncate(cut);
+      kept.push_str("…[cut]");
+    }
+    let time_ms = std::time::SystemTime::now()
+      .duration_since(std::time::UNIX_EPOCH)
+      .map_or(0, |d| d.as_millis() as u64);
+    let mut lines = self.lines.lock().unwrap();
+    // Taken under the lock, so a ring's lines are in `seq` order.
+    let seq = SEQ.fetch_add(1, Ordering::Relaxed) + 1;
+    lines.push_back(Arc::new(LogLine {
+      seq,
+      time_ms,
+      version: version.to_string(),
+      level,
+      message: kept,
+      request_id: request_id.map(str::to_string),
+    }));
+    let most = RING_LINES.load(Ordering::Relaxed).max(1);
+    while lines.len() > most {
+      lines.pop_front();
+    }
+    drop(lines);
+    self.newest.send_replace(seq);
+  }
+
+  /// Lines after `since` (a `seq`), oldest first, that pass `keep`.
+  pub fn lines_after(&self, since: u64, keep: impl Fn(&LogLine) -> bool) -> Vec<Arc<LogLine>> {
+    let lines = self.lines.lock().unwrap();
+    let start = lines.partition_point(|line| line.seq <= since);
+    lines
+      .range(start..)
+      .filter(|line| keep(line))
+      .cloned()
+      .collect()
+  }
+
+  /// Changes whenever a line is added.
+  pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+    self.newest.subscribe()
+  }
+
+  /// Lines the app's rate limit dropped.
+  pub fn dropped(&self) -> u64 {
+    self.dropped.load(Ordering::Relaxed)
+  }
+}
+
+/// A line about app `key` (`name@version`) on the server log and in the
+/// app's ring.
+pub fn record(key: &str, level: Level, message: &str, request_id: Option<&str>) {
+  let (name, version) = key.rsplit_once('@').unwrap_or((key, ""));
+  match level {
+    Level::Debug => {
+      tracing::debug!(target: "app", app = %key, request_id, "{message}")
+    }
+    Level::Info => {
+      tracing::info!(target: "app", app = %key, request_id, "{message}")
+    }
+    Level::Warn => {
+      tracing::warn!(target: "app", app = %key, request_id, "{message}")
+    }
+    Level::Error => {
+      tracing::error!(target: "app", app = %key, request_id, "{message}")
+    }
+  }
+  log_of(name).push(version, level, message, request_id);
+}
+
+/// `console.*` and `process.stdout`/`stderr` of an app. `level` as
+/// Deno's console numbers them; `exchange` is the request whose async
+/// context the call ran in, or -1.
 #[op2(fast)]
-pub fn op_app_log_write(state: &mut OpState, #[string] message: &str, is_err: bool) {
+pub fn op_app_log_write(
+  state: &mut OpState,
+  #[string] message: &str,
+  #[smi] level: u32,
+  #[smi] exchange: i32,
+) {
   if fault_panic_text() == Some(message.trim_end()) {
     panic!("fault injection: the app logged the panic text");
   }
   if !state.has::<Arc<LogBudget>>() {
-    let budget = budget_for(&state.borrow::<WorkerContext>().app_key);
+    let key = &state.borrow::<WorkerContext>().app_key;
+    let budget = budget_for(key);
+    let log = log_of(key.rsplit_once('@').map_or(key.as_str(), |(name, _)| name));
     state.put(budget);
+    state.put(log);
   }
   let app = &state.borrow::<WorkerContext>().app_key;
   match state.borrow::<Arc<LogBudget>>().admit(message.len()) {
     Admit::Write => {}
-    Admit::Drop => return,
+    Admit::Drop => {
+      state
+        .borrow::<Arc<AppLog>>()
+        .dropped
+        .fetch_add(1, Ordering::Relaxed);
+      return;
+    }
     Admit::DropAndNotice(dropped) => {
-      tracing::warn!(target: "app", app = %app, "{dropped} log messages dropped: over the app's log rate (APP_LOG_KB_PER_SEC)");
+      state
+        .borrow::<Arc<AppLog>>()
+        .dropped
+        .fetch_add(1, Ordering::Relaxed);
+      let notice =
+        format!("{dropped} log messages dropped: over the app's log rate (APP_LOG_KB_PER_SEC)");
+      record(app, Level::Warn, &notice, None);
       return;
     }
   }
-  let message = one_line(message);
-  if is_err {
-    tracing::warn!(target: "app", app = %app, "{message}");
-  } else {
-    tracing::info!(target: "app", app = %app, "{message}");
-  }
+  let request_id = u32::try_from(exchange)
+    .ok()
+    .and_then(|id| state.try_borrow::<InFlight>()?.request_id_of(id));
+  let request_id = request_id.as_ref().and_then(|value| value.to_str().ok());
+  record(
+    app,
+    Level::from_console(level),
+    &one_line(message),
+    request_id,
+  );
 }
 
 #[cfg(test)]
@@ -203,6 +398,39 @@ mod tests {
     let line = one_line(&long);
     assert!(line.len() < MAX_MESSAGE + 16);
     assert!(line.ends_with("[cut]"));
+  }
+
+  #[test]
+  fn a_ring_keeps_its_newest_lines_in_order() {
+    RING_LINES.store(1000, Ordering::Relaxed);
+    let log = log_of("unit-test-ring");
+    for i in 0..1005 {
+      log.push("1.0.0", Level::Info, &format!("line {i}"), Some("rid"));
+    }
+    let lines = log.lines_after(0, |_| true);
+    assert_eq!(lines.len(), 1000);
+    assert_eq!(lines[0].message, "line 5");
+    assert!(lines.windows(2).all(|pair| pair[0].seq < pair[1].seq));
+    let cursor = lines[997].seq;
+    let after: Vec<_> = log
+      .lines_after(cursor, |_| true)
+      .iter()
+      .map(|l| l.message.clone())
+      .collect();
+    assert_eq!(after, ["line 1003", "line 1004"]);
+    log.push("1.0.0", Level::Error, &"é".repeat(RING_MESSAGE), None);
+    let long = log.lines_after(0, |line| line.level >= Level::Error);
+    assert_eq!(long.len(), 1);
+    assert!(long[0].message.ends_with("[cut]") && long[0].message.len() < RING_MESSAGE + 16);
+  }
+
+  #[test]
+  fn levels_parse_and_order() {
+    assert_eq!(Level::parse("WARN"), Some(Level::Warn));
+    assert_eq!(Level::parse("loud"), None);
+    assert!(Level::Error > Level::Info);
+    assert_eq!(Level::from_console(3), Level::Error);
+    assert_eq!(Level::from_console(1), Level::Info);
   }
 
   #[test]

@@ -68,7 +68,12 @@ pub struct DoneSignal(pub Rc<Notify>);
 pub struct InFlight {
   next_id: u32,
   slots: HashMap<u32, Slot, foldhash::fast::RandomState>,
+  /// The request ids of the latest requests, by `id % RECENT`: a log line
+  /// written after its request was answered still finds its id.
+  recent: Vec<(u32, Option<HeaderValue>)>,
 }
+
+const RECENT: usize = 64;
 
 #[derive(Default)]
 struct Slot {
@@ -97,6 +102,14 @@ impl Slot {
 }
 
 impl InFlight {
+  /// The request id of request `id`, while it is among the latest.
+  pub fn request_id_of(&self, id: u32) -> Option<HeaderValue> {
+    match self.recent.get(id as usize % RECENT) {
+      Some((recorded, value)) if *recorded == id => value.clone(),
+      _ => None,
+    }
+  }
+
   /// Hands every unanswered reply to `fail` and forgets all requests.
   pub fn fail_all(&mut self, mut fail: impl FnMut(oneshot::Sender<Reply>)) {
     for (_, slot) in self.slots.drain() {
@@ -206,6 +219,10 @@ fn take_request(state: &RefCell<OpState>, job: RequestJob) -> IncomingMessage {
   let in_flight = state.borrow_mut::<InFlight>();
   let id = in_flight.next_id;
   in_flight.next_id = in_flight.next_id.wrapping_add(1);
+  if in_flight.recent.is_empty() {
+    in_flight.recent.resize(RECENT, (u32::MAX, None));
+  }
+  in_flight.recent[id as usize % RECENT] = (id, job.request_id);
   let flags =
     u8::from(job.body.is_some() || job.full_body.is_some()) | u8::from(job.upgradable) << 1;
   in_flight.slots.insert(

@@ -55,6 +55,8 @@ pub struct RequestJob {
   pub deadline: std::sync::Arc<Deadline>,
   /// A WebSocket handshake the app may accept with `server.upgrade(req)`.
   pub upgradable: bool,
+  /// `x-request-id`, for the app's log lines.
+  pub request_id: Option<http::HeaderValue>,
 }
 
 /// A request's deadline, shared by the front end (which waits for it) and

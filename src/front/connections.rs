@@ -13,6 +13,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use futures::future::Either;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -50,6 +51,15 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
   let grace = Duration::from_secs(settings.shutdown_grace);
   let builder = connection_builder(&settings);
   let body_idle = Duration::from_secs(settings.body_read_timeout);
+  let access_log = super::access_log::Destination::parse(&settings.access_log);
+  let access_log = super::access_log::AccessLog::open(&access_log, settings.access_log_query)
+    .map_err(|err| {
+      std::io::Error::new(
+        err.kind(),
+        format!("ACCESS_LOG {}: {err}", settings.access_log),
+      )
+    })?;
+  let _ = super::access_log::ACCESS_LOG.set(access_log.map(Arc::new));
   let state = AppState::new(settings);
   let app = router(state.clone());
   // Our own accept loop rather than `axum::serve`, which exposes none of
@@ -254,51 +264,67 @@ fn connection_service(
   Future = impl std::future::Future<Output = Result<Response, Infallible>> + Send,
 > + Clone {
   hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
-    let app = app.clone();
-    let state = state.clone();
-    async move {
-      // Not a forward proxy: `CONNECT host:22` must not reach any route.
-      if request.method() == http::Method::CONNECT {
-        let mut response = HttpError::new(StatusCode::METHOD_NOT_ALLOWED, CONNECT_REFUSED)
-          .closing()
-          .into_response();
-        response.headers_mut().insert(
-          header::ALLOW,
-          HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
-        );
-        return Ok(response);
-      }
-      // A request without a body (most) needs no stall guard.
-      if http_body::Body::is_end_stream(request.body()) {
-        let request = request.map(|_| Body::empty());
-        return Ok(serve_request(app, &state, request, remote).await);
-      }
-      let stalled = Tripped::default();
-      let malformed = Tripped::default();
-      let request = request.map(|body| {
-        Body::new(ReadTimeoutBody::new(
-          body,
-          body_idle,
-          stalled.clone(),
-          malformed.clone(),
-        ))
-      });
-      let response = serve_request(app, &state, request, remote).await;
-      // The client's framing failed (hyper's body error: a bad or huge
-      // chunk size, a body cut short): its fault, whatever the app said.
-      if malformed.is_set() && !stalled.is_set() {
-        return Ok(
-          HttpError::new(StatusCode::BAD_REQUEST, MALFORMED_BODY)
-            .closing()
-            .into_response(),
-        );
-      }
-      if stalled.is_set() {
-        return Ok(HttpError::body_timeout(body_idle.as_secs()).into_response());
-      }
-      Ok(response)
-    }
+    let (app, state) = (app.clone(), state.clone());
+    let Some(log) = super::access_log::active() else {
+      return Either::Left(respond(app, state, request, remote, body_idle));
+    };
+    let pending = log.begin(request.method(), request.uri(), remote);
+    Either::Right(async move {
+      let Ok(response) = respond(app, state, request, remote, body_idle).await;
+      Ok(log.finish(pending, response))
+    })
   })
+}
+
+/// One request's answer: `CONNECT` refused, the body guarded against
+/// stalling and bad framing, then [`serve_request`].
+async fn respond(
+  app: Router,
+  state: Arc<AppState>,
+  request: http::Request<hyper::body::Incoming>,
+  remote: SocketAddr,
+  body_idle: Duration,
+) -> Result<Response, Infallible> {
+  // Not a forward proxy: `CONNECT host:22` must not reach any route.
+  if request.method() == http::Method::CONNECT {
+    let mut response = HttpError::new(StatusCode::METHOD_NOT_ALLOWED, CONNECT_REFUSED)
+      .closing()
+      .into_response();
+    response.headers_mut().insert(
+      header::ALLOW,
+      HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
+    return Ok(response);
+  }
+  // A request without a body (most) needs no stall guard.
+  if http_body::Body::is_end_stream(request.body()) {
+    let request = request.map(|_| Body::empty());
+    return Ok(serve_request(app, &state, request, remote).await);
+  }
+  let stalled = Tripped::default();
+  let malformed = Tripped::default();
+  let request = request.map(|body| {
+    Body::new(ReadTimeoutBody::new(
+      body,
+      body_idle,
+      stalled.clone(),
+      malformed.clone(),
+    ))
+  });
+  let response = serve_request(app, &state, request, remote).await;
+  // The client's framing failed (hyper's body error: a bad or huge
+  // chunk size, a body cut short): its fault, whatever the app said.
+  if malformed.is_set() && !stalled.is_set() {
+    return Ok(
+      HttpError::new(StatusCode::BAD_REQUEST, MALFORMED_BODY)
+        .closing()
+        .into_response(),
+    );
+  }
+  if stalled.is_set() {
+    return Ok(HttpError::body_timeout(body_idle.as_secs()).into_response());
+  }
+  Ok(response)
 }
 
 /// Out of descriptors (or memory) for new connections: wait a little rather

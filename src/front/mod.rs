@@ -8,12 +8,14 @@
 //! May call: `state`, `apps`, `pool`, `proxy`, `admin` (its router only),
 //! `metrics`, `http_error`, `limits`, `coarse_timer`, `ext::protocol`.
 
+pub mod access_log;
 pub mod app_socket;
 pub mod connections;
 pub mod html_base;
 pub mod pipeline;
 pub mod placement;
 pub mod reply;
+pub mod request_id;
 pub mod strict_framing;
 
 use std::future::Future;
@@ -46,8 +48,12 @@ pub fn serve_request(
   let path = request.uri().path();
   if path == "/_" || path.starts_with("/_/") {
     request.extensions_mut().insert(ConnectInfo(remote));
+    let request_id = request_id::assign(request.headers_mut());
     return Either::Left(Box::pin(async move {
-      let Ok(response) = tower::ServiceExt::oneshot(app, request).await;
+      let Ok(mut response) = tower::ServiceExt::oneshot(app, request).await;
+      response
+        .headers_mut()
+        .insert(request_id::X_REQUEST_ID.clone(), request_id);
       response
     }));
   }

@@ -47,6 +47,20 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
 /// (kilobyte-sized) future below it into its own.
 pub fn serve_app(
   state: &AppState,
+  mut request: Request,
+  remote: Option<SocketAddr>,
+) -> impl Future<Output = Response> + Send + '_ {
+  let request_id = super::request_id::assign(request.headers_mut());
+  futures::FutureExt::map(limit_body(state, request, remote), move |mut response| {
+    response
+      .headers_mut()
+      .insert(super::request_id::X_REQUEST_ID.clone(), request_id);
+    response
+  })
+}
+
+fn limit_body(
+  state: &AppState,
   request: Request,
   remote: Option<SocketAddr>,
 ) -> impl Future<Output = Response> + Send + '_ {
@@ -84,12 +98,22 @@ fn route(
         started: now,
         whole_path,
       };
+      if super::access_log::active().is_some() {
+        let served_by = super::access_log::ServedBy(target.clone());
+        return Either::Right(Either::Right(futures::FutureExt::map(
+          run_app(state, request, target, arrival),
+          move |mut response| {
+            response.extensions_mut().insert(served_by);
+            response
+          },
+        )));
+      }
       Either::Left(run_app(state, request, target, arrival))
     }
-    Route::Home => Either::Right(std::future::ready(
+    Route::Home => Either::Right(Either::Left(std::future::ready(
       (StatusCode::OK, format!("Buntime v{}", crate::VERSION)).into_response(),
-    )),
-    Route::Missing(target) => Either::Right(std::future::ready(not_found(&target))),
+    ))),
+    Route::Missing(target) => Either::Right(Either::Left(std::future::ready(not_found(&target)))),
   }
 }
 
@@ -240,6 +264,7 @@ struct Exchange {
   reply: oneshot::Receiver<Reply>,
   deadline: Arc<Deadline>,
   is_head: bool,
+  request_id: Option<http::HeaderValue>,
 }
 
 /// The job for the app's worker, and what waits for its reply.
@@ -256,10 +281,12 @@ fn app_job(
 ) -> (RequestJob, Exchange) {
   let (reply_tx, reply_rx) = oneshot::channel();
   let deadline = Deadline::new(Some(arrival.started + config.timeout));
+  let request_id = parts.headers.get(&super::request_id::X_REQUEST_ID).cloned();
   let exchange = Exchange {
     reply: reply_rx,
     deadline: deadline.clone(),
     is_head: parts.method == http::Method::HEAD,
+    request_id: request_id.clone(),
   };
   let job = RequestJob {
     method: parts.method,
@@ -272,6 +299,7 @@ fn app_job(
     reply: reply_tx,
     deadline,
     upgradable,
+    request_id,
   };
   (job, exchange)
 }
@@ -318,6 +346,9 @@ async fn answer(state: &AppState, target: Arc<Target>, waiting: Waiting) -> Resp
         Dispatched::Fresh(control, _) => control.terminate(),
         Dispatched::Pooled(_) => state.pool.check_stuck(&spec.key, dispatched.control()),
       }
+      let rid = exchange.request_id.as_ref().and_then(|v| v.to_str().ok());
+      let note = format!("request timed out after {} ms", timeout.as_millis());
+      crate::ext::app_log::record(&spec.key, crate::ext::app_log::Level::Error, &note, rid);
       HttpError::worker_timeout(timeout.as_millis()).into_response()
     }
     Ok(Err(_)) => HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, WORKER_STOPPED).into_response(),

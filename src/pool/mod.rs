@@ -441,7 +441,12 @@ impl Pool {
         workers.insert(spec.key.clone(), Arc::new(worker));
         self.counters.adopted.fetch_add(1, Ordering::Relaxed);
       }
-      Err(err) => tracing::error!(app = %spec.key, "cannot start a worker: {err}"),
+      Err(err) => crate::ext::app_log::record(
+        &spec.key,
+        crate::ext::app_log::Level::Error,
+        &format!("cannot start a worker: {err}"),
+        None,
+      ),
     }
     Ok(())
   }
@@ -512,7 +517,12 @@ impl Pool {
         let (pool, probing) = (self.clone(), worker.probing.clone());
         tokio::spawn(async move {
           if control.is_stuck(STUCK_GRACE).await {
-            tracing::warn!(app = %key, "worker stuck in synchronous code: terminating it");
+            crate::ext::app_log::record(
+              &key,
+              crate::ext::app_log::Level::Error,
+              "worker stuck in synchronous code: terminating it",
+              None,
+            );
             pool.kill(&control);
           }
           probing.store(false, Ordering::Release);
@@ -545,7 +555,12 @@ impl Pool {
     let (pool, control, key) = (self.clone(), control.clone(), key.to_string());
     tokio::spawn(async move {
       if control.is_stuck(STUCK_GRACE).await {
-        tracing::warn!(app = %key, "worker stuck in synchronous code: terminating it");
+        crate::ext::app_log::record(
+          &key,
+          crate::ext::app_log::Level::Error,
+          "worker stuck in synchronous code: terminating it",
+          None,
+        );
         pool.kill(&control);
       }
     });

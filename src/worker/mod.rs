@@ -365,7 +365,7 @@ async fn run(
   if let Err(message) = control.ticking(load_app(&mut runtime, &spec)).await {
     FAILED.fetch_add(1, Ordering::Relaxed);
     let (kind, message) = failure(&control, &format!("App failed to load: {message}"));
-    tracing::error!(app = %spec.key, "{message}");
+    crate::ext::app_log::record(&spec.key, crate::ext::app_log::Level::Error, &message, None);
     fail_pending(&mut runtime, kind, &message);
     return;
   }
@@ -387,7 +387,7 @@ async fn run(
         &control,
         &format!("Worker stopped on an uncaught error: {err}"),
       );
-      tracing::error!(app = %spec.key, "{message}");
+      crate::ext::app_log::record(&spec.key, crate::ext::app_log::Level::Error, &message, None);
       fail_pending(&mut runtime, kind, &message);
     }
     // Ended without an error surfacing: done (nothing is pending then), or
@@ -397,6 +397,9 @@ async fn run(
         FAILED.fetch_add(1, Ordering::Relaxed);
       }
       let (kind, message) = failure(&control, "Worker stopped before answering");
+      if control.out_of_memory.load(Ordering::Acquire) {
+        crate::ext::app_log::record(&spec.key, crate::ext::app_log::Level::Error, &message, None);
+      }
       fail_pending(&mut runtime, kind, &message);
     }
   }

@@ -3,6 +3,8 @@
 mod harness;
 
 mod app_contract;
+mod app_logs;
+mod app_packages;
 mod bun_api;
 mod bun_serve;
 mod connections;

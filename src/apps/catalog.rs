@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,7 +14,8 @@ use axum::http::HeaderValue;
 use quick_cache::sync::Cache;
 
 use super::config::{self, AppConfig, ConfigError, EntryKind};
-use super::resolver::{ResolvedApp, Resolver, LISTING_TTL};
+use super::hosts::{HostClaim, HostMatch, HostTable};
+use super::resolver::{is_valid_app_name, ResolvedApp, Resolver, LISTING_TTL};
 use crate::metrics::{AppFigures, Metrics};
 use crate::proxy::{ProxyRule, ProxyRules};
 use crate::settings::Settings;
@@ -106,6 +108,8 @@ pub enum Route {
   },
   /// No folder by that name, and no shell app to fall back to.
   Missing(Arc<Target>),
+  /// The request's host is claimed by two apps (the message names both).
+  HostConflict(String),
 }
 
 /// `/<segment>/<rest>` → (segment as written, rest with its leading slash).
@@ -149,7 +153,16 @@ pub struct AppCatalog {
   /// First path segment → [`Target`], for as long as `configs`. The shell
   /// (`APP_SHELL`) is kept under "/", which no segment can be.
   targets: Cache<String, (Instant, Arc<Target>)>,
+  /// Every app's host claims, rebuilt when apps change or it is older
+  /// than [`HOSTS_TTL`].
+  hosts: arc_swap::ArcSwap<(Instant, HostTable)>,
+  hosts_stale: AtomicBool,
+  hosts_rebuild: std::sync::Mutex<()>,
 }
+
+/// How long the host table stands without a change notice (edits on disk
+/// with `WATCH=false`).
+const HOSTS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl AppCatalog {
   pub fn new(settings: &Settings, metrics: Arc<Metrics>) -> Self {
@@ -163,6 +176,77 @@ impl AppCatalog {
       metrics,
       configs: Cache::new(1024),
       targets: Cache::new(1024),
+      hosts: arc_swap::ArcSwap::from_pointee((Instant::now(), HostTable::default())),
+      hosts_stale: AtomicBool::new(true),
+      hosts_rebuild: std::sync::Mutex::new(()),
+    }
+  }
+
+  /// The host table, rebuilt first when stale (by one request; others
+  /// meanwhile use the previous one).
+  fn host_table(&self, now: Instant) -> arc_swap::Guard<Arc<(Instant, HostTable)>> {
+    let current = self.hosts.load();
+    let old = now.saturating_duration_since(current.0) >= HOSTS_TTL;
+    if !(old || self.hosts_stale.load(Relaxed)) {
+      return current;
+    }
+    let Ok(_one) = self.hosts_rebuild.try_lock() else {
+      return current;
+    };
+    self.hosts_stale.store(false, Relaxed);
+    let table = HostTable::build(self.all_host_claims());
+    for (host, a, b) in table.conflicts() {
+      tracing::error!(
+        "host {host} is claimed by both {a} and {b}: its requests answer 500 until one gives it up"
+      );
+    }
+    self.hosts.store(Arc::new((Instant::now(), table)));
+    self.hosts.load()
+  }
+
+  /// `(app, claim)` for the claims in each app's highest version's config.
+  fn all_host_claims(&self) -> Vec<(String, HostClaim)> {
+    let Ok(dir) = std::fs::read_dir(&self.apps_dir) else {
+      return Vec::new();
+    };
+    let mut claims = Vec::new();
+    for entry in dir.flatten() {
+      let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+        continue;
+      };
+      if !is_valid_app_name(&name) {
+        continue;
+      }
+      let Some(app) = self.resolver.resolve(&name, None) else {
+        continue;
+      };
+      if let Ok(loaded) = self.load(&app).as_ref() {
+        for claim in &loaded.config.hosts {
+          claims.push((name.clone(), claim.clone()));
+        }
+      }
+    }
+    claims
+  }
+
+  /// The app a request's `Host` names, if any app claims hosts at all.
+  fn host_route(&self, host: &str, now: Instant) -> Option<Route> {
+    let table = self.host_table(now);
+    if table.1.is_empty() {
+      return None;
+    }
+    match table.1.lookup(host)? {
+      HostMatch::App { app, range } => {
+        let key = format!("/{app}@{}", range.as_deref().unwrap_or(""));
+        let target = self.cached_target(&key, now, || (app.clone(), range.clone(), String::new()));
+        Some(Route::App {
+          target,
+          whole_path: true,
+        })
+      }
+      HostMatch::Conflict(a, b) => Some(Route::HostConflict(format!(
+        "This host is claimed by two apps ({a} and {b}); fix their \"hosts\" config"
+      ))),
     }
   }
 
@@ -171,9 +255,12 @@ impl AppCatalog {
     self.resolver.exists(name)
   }
 
-  /// The one routing decision for a request path (`now`: the request's
-  /// clock reading, for the cache check).
-  pub fn route(&self, path: &str, now: Instant) -> Route {
+  /// The one routing decision for a request (`host`: its `Host`, for
+  /// virtual hosts; `now`: its clock reading, for the cache check).
+  pub fn route(&self, host: Option<&str>, path: &str, now: Instant) -> Route {
+    if let Some(route) = host.and_then(|host| self.host_route(host, now)) {
+      return route;
+    }
     let (segment, _) = split_first_segment(path);
     let target = (!segment.is_empty()).then(|| self.target(segment, now));
     match target {
@@ -210,6 +297,7 @@ impl AppCatalog {
       return None;
     }
     self.resolver.forget(name);
+    self.hosts_stale.store(true, Relaxed);
     self.configs.clear();
     self.targets.clear();
     Some(name.to_string())
@@ -249,7 +337,8 @@ impl AppCatalog {
         (app, loaded)
       });
     let target = Arc::new(Target {
-      base_header: HeaderValue::from_str(&base).ok(),
+      // Served at the root (a host claim, the shell): `x-base: /`.
+      base_header: HeaderValue::from_str(if base.is_empty() { "/" } else { &base }).ok(),
       name,
       range,
       base,

@@ -39,6 +39,8 @@ pub struct AppConfig {
   pub proxy: Option<Value>,
   /// Variables the app sees in `Bun.env` / `process.env`.
   pub env: BTreeMap<String, String>,
+  /// Host names the app is served on at `/` (see `hosts.rs`).
+  pub hosts: Vec<super::hosts::HostClaim>,
 }
 
 impl Default for AppConfig {
@@ -54,6 +56,7 @@ impl Default for AppConfig {
       instances: 1,
       proxy: None,
       env: BTreeMap::new(),
+      hosts: Vec::new(),
     }
   }
 }
@@ -132,6 +135,21 @@ fn from_object(file: &'static str, object: &Map<String, Value>) -> Result<AppCon
         config.low_memory = value
           .as_bool()
           .ok_or_else(|| err(format!("\"lowMemory\" must be true or false, got {value}")))?;
+      }
+      "hosts" => {
+        let list = value.as_array().ok_or_else(|| {
+          err(format!(
+            "\"hosts\" must be an array of host names, got {value}"
+          ))
+        })?;
+        for item in list {
+          let text = item
+            .as_str()
+            .ok_or_else(|| err(format!("\"hosts\" entries must be strings, got {item}")))?;
+          let claim =
+            super::hosts::parse_claim(text).map_err(|why| err(format!("\"hosts\": {why}")))?;
+          config.hosts.push(claim);
+        }
       }
       "proxy" => {
         if !value.is_object() && !value.is_array() {

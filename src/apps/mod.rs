@@ -10,5 +10,6 @@
 
 pub mod catalog;
 pub mod config;
+pub mod hosts;
 pub mod resolver;
 pub mod watcher;

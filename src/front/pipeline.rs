@@ -91,7 +91,11 @@ fn route(
 ) -> impl Future<Output = Response> + Send + '_ {
   // One clock reading serves the cache check, the deadline and the metrics.
   let now = Instant::now();
-  match state.catalog.route(request.uri().path(), now) {
+  let host = request
+    .uri()
+    .host()
+    .or_else(|| request.headers().get(header::HOST)?.to_str().ok());
+  match state.catalog.route(host, request.uri().path(), now) {
     Route::App { target, whole_path } => {
       let arrival = Arrival {
         remote,
@@ -114,6 +118,9 @@ fn route(
       (StatusCode::OK, format!("Buntime v{}", crate::VERSION)).into_response(),
     ))),
     Route::Missing(target) => Either::Right(Either::Left(std::future::ready(not_found(&target)))),
+    Route::HostConflict(message) => Either::Right(Either::Left(std::future::ready(
+      HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, message).into_response(),
+    ))),
   }
 }
 

@@ -43,7 +43,7 @@ fn placement_of(state: &AppState, head: &[u8]) -> Option<Placement> {
   let Route::App {
     target,
     whole_path: false,
-  } = state.catalog.route(path, Instant::now())
+  } = state.catalog.route(None, path, Instant::now())
   else {
     return None;
   };

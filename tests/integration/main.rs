@@ -25,5 +25,6 @@ mod static_sites;
 mod streaming;
 mod tenant_isolation;
 mod typescript;
+mod virtual_hosts;
 mod web_platform;
 mod websocket_apps;

@@ -39,6 +39,11 @@ pub fn run(settings: settings::Settings) -> std::io::Result<()> {
   let max_decompressed = settings.max_decompressed_mb.unwrap_or(settings.max_body_mb);
   ext::bun_ops::MAX_DECOMPRESSED_BYTES.store(max_decompressed.saturating_mul(1 << 20), Relaxed);
   ext::net_policy::set_private_targets(&settings.proxy_private_targets);
+  let tokens = match &settings.tokens_file {
+    Some(path) => Some(admin::tokens::TokensFile::open(path).map_err(std::io::Error::other)?),
+    None => None,
+  };
+  let _ = admin::tokens::TOKENS.set(tokens);
   // Uploads a crash cut off, before anything can be served.
   admin::packages::clear_staging(&settings.apps_dir);
   tokio::runtime::Builder::new_multi_thread()

@@ -88,6 +88,11 @@ pub struct Settings {
   #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
   pub admin_token: Option<String>,
 
+  /// Named tokens with scopes (`admin`, `read`, `deploy:<app>`), stored as
+  /// SHA-256 hashes in a JSON file re-read when it changes.
+  #[arg(long, env = "TOKENS_FILE")]
+  pub tokens_file: Option<std::path::PathBuf>,
+
   /// Largest upload accepted by `/_/deployments/upload`, in MB.
   #[arg(long, env = "MAX_UPLOAD_MB", default_value_t = 100)]
   pub max_upload_mb: u64,

@@ -29,12 +29,14 @@ use crate::http_error::{
   HttpError, LOOPBACK_ONLY, NO_INTERNAL_ROUTE, OWN_PEER, TWO_AUTHORIZATIONS,
 };
 use crate::state::AppState;
+use tokens::{Grant, Needed};
 
 pub mod archive;
 pub mod deployments;
 pub mod logs;
 pub mod packages;
 pub mod self_peer;
+pub mod tokens;
 
 /// The `/_/…` routes. Starts the stats feed `/_/sse` subscribers share.
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
@@ -122,7 +124,7 @@ pub fn access_denied(
   }
 }
 
-async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+async fn guard(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
   // Two credentials are ambiguous: which one would a proxy in front have
   // checked?
   if request
@@ -147,10 +149,73 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
   if peer.is_some_and(self_peer::is_own_socket) {
     return HttpError::new(StatusCode::FORBIDDEN, OWN_PEER).into_response();
   }
-  if let Some(denied) = access_denied(state.admin_token(), authorization, peer) {
-    return denied.into_response();
+  let grant = match grant_of(state.admin_token(), tokens::active(), authorization, peer) {
+    Ok(grant) => grant,
+    Err(denied) => return denied.into_response(),
+  };
+  // Checked before the route looks anything up, so a token without the
+  // scope cannot tell an app that exists from one that does not.
+  if let Some(needed) = needed_for(request.method(), request.uri()) {
+    if !grant.allows(&needed) {
+      return HttpError::new(
+        StatusCode::FORBIDDEN,
+        format!("This token lacks the scope \"{}\"", needed.shown()),
+      )
+      .into_response();
+    }
   }
+  request.extensions_mut().insert(grant);
   next.run(request).await
+}
+
+/// The grant of a request: with no token configured (neither
+/// `ADMIN_TOKEN` nor `TOKENS_FILE`), loopback peers get everything; else
+/// the bearer token's scopes, or 401.
+fn grant_of(
+  admin_token: Option<&str>,
+  tokens: Option<&tokens::TokensFile>,
+  authorization: Option<&str>,
+  peer: Option<SocketAddr>,
+) -> Result<Grant, HttpError> {
+  if tokens.is_none() {
+    return match access_denied(admin_token, authorization, peer) {
+      None => Ok(Grant::admin()),
+      Some(denied) => Err(denied),
+    };
+  }
+  let given = authorization.and_then(bearer_token).unwrap_or("");
+  if admin_token.is_some_and(|admin| same_token(given.as_bytes(), admin.as_bytes())) {
+    return Ok(Grant::admin());
+  }
+  match tokens.and_then(|file| file.grant_of(given)) {
+    Some(grant) if !given.is_empty() => Ok(grant),
+    _ => Err(HttpError::unauthorized()),
+  }
+}
+
+/// The scope a route needs, from its method, path and query; `None` where
+/// the route checks for itself (`GET /_/apps` filters, `POST /_/apps`
+/// without `?name=` learns the name from the package).
+fn needed_for(method: &http::Method, uri: &http::Uri) -> Option<Needed> {
+  let path = uri.path();
+  let path = path.strip_prefix("/_").unwrap_or(path);
+  let query = || {
+    axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(uri)
+      .map(|q| q.0)
+      .unwrap_or_default()
+  };
+  let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+  match segments.as_slice() {
+    ["metrics"] | ["metrics", "prometheus"] | ["stats"] | ["sse"] => Some(Needed::Read),
+    ["logs"] | ["logs", "stream"] => query().remove("app").map(Needed::AppLogs),
+    ["apps"] if method == http::Method::POST => query().remove("name").map(Needed::Deploy),
+    ["apps"] => None,
+    ["apps", name] | ["apps", name, _] => {
+      let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+      Some(Needed::Deploy(name.into_owned()))
+    }
+    _ => Some(Needed::Admin),
+  }
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {

@@ -18,13 +18,14 @@ use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
 use super::archive::{self, io_error, Format, UploadLimits};
+use super::tokens::{Grant, Needed};
 use crate::apps::resolver::is_valid_app_name;
 use crate::http_error::HttpError;
 use crate::state::AppState;
@@ -76,6 +77,7 @@ struct InstallQuery {
 
 async fn install(
   State(state): State<Arc<AppState>>,
+  grant: Option<Extension<Grant>>,
   Query(query): Query<InstallQuery>,
   body: Body,
 ) -> Result<Response, HttpError> {
@@ -116,6 +118,15 @@ async fn install(
     None => manifest_field(&manifest, "name")?,
   };
   check_name(&name)?;
+  // The guard checked `?name=`; a name from package.json is checked here,
+  // before anything is looked up under it.
+  let needed = Needed::Deploy(name.clone());
+  if !grant.is_some_and(|Extension(grant)| grant.allows(&needed)) {
+    return Err(HttpError::new(
+      StatusCode::FORBIDDEN,
+      format!("This token lacks the scope \"{}\"", needed.shown()),
+    ));
+  }
   let version = match query.version {
     Some(version) => version,
     None => manifest_field(&manifest, "version")?,
@@ -271,12 +282,22 @@ fn check_version(version: &str) -> Result<semver::Version, HttpError> {
   })
 }
 
-async fn list(State(state): State<Arc<AppState>>) -> Result<Response, HttpError> {
+/// Every app for `read`; a `deploy:` token sees only its own apps.
+async fn list(
+  State(state): State<Arc<AppState>>,
+  grant: Option<Extension<Grant>>,
+) -> Result<Response, HttpError> {
+  let Some(Extension(grant)) = grant else {
+    return Err(HttpError::unauthorized());
+  };
   let dir = std::fs::read_dir(state.apps_dir()).map_err(io_error)?;
   let mut apps = Vec::new();
   for entry in dir.flatten() {
     let name = entry.file_name().to_string_lossy().into_owned();
-    if !is_valid_app_name(&name) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+    if !is_valid_app_name(&name)
+      || !grant.sees_app(&name)
+      || !entry.file_type().is_ok_and(|t| t.is_dir())
+    {
       continue;
     }
     let mut versions: Vec<semver::Version> = std::fs::read_dir(entry.path())

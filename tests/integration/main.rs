@@ -20,6 +20,7 @@ mod ops;
 mod pool;
 mod proxy;
 mod resolution;
+mod scoped_tokens;
 mod settings;
 mod static_sites;
 mod streaming;

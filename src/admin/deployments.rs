@@ -19,13 +19,14 @@ use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use futures::TryStreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 
 use super::archive::{self, UploadLimits};
+use super::tokens::{Grant, Needed};
 use crate::http_error::HttpError;
 use crate::state::AppState;
 
@@ -95,6 +96,51 @@ fn resolve(apps_dir: &Path, relative: &str) -> Result<Resolved, HttpError> {
   Ok(Resolved { is_root, path })
 }
 
+/// `resolve`, for the request's grant: a `deploy:<app>` token works inside
+/// its app's folder (renaming the folder itself, `whole_app_is_admin`,
+/// and `APPS_DIR` itself need `admin`). Checked before the path is looked
+/// at, so a refusal says nothing about what exists.
+fn resolve_scoped(
+  apps_dir: &Path,
+  grant: &Option<Extension<Grant>>,
+  relative: &str,
+  whole_app_is_admin: bool,
+) -> Result<Resolved, HttpError> {
+  let Some(Extension(grant)) = grant else {
+    return Err(HttpError::unauthorized());
+  };
+  let segments: Vec<&str> = relative
+    .split('/')
+    .filter(|s| !s.is_empty() && *s != ".")
+    .collect();
+  let needed = match segments.first() {
+    Some(app) if !(whole_app_is_admin && segments.len() == 1) => Needed::Deploy(
+      percent_encoding::percent_decode_str(app)
+        .decode_utf8_lossy()
+        .into_owned(),
+    ),
+    _ => Needed::Admin,
+  };
+  if !grant.allows(&needed) {
+    return Err(HttpError::api(
+      StatusCode::FORBIDDEN,
+      "FORBIDDEN",
+      format!("This token lacks the scope \"{}\"", needed.shown()),
+    ));
+  }
+  let resolved = resolve(apps_dir, relative)?;
+  // A link inside the app's folder must not lead into another app's.
+  if let Needed::Deploy(app) = &needed {
+    let own = apps_dir.canonicalize().map_err(io_error)?.join(app);
+    if !grant.allows(&Needed::Admin) && !resolved.path.starts_with(&own) {
+      return Err(bad_path(format!(
+        "Path {relative:?} leaves the app's folder"
+      )));
+    }
+  }
+  Ok(resolved)
+}
+
 /// The checked absolute path for `relative`, or `None` where the API
 /// answers 400 (public for the property tests).
 pub fn confine(apps_dir: &Path, relative: &str) -> Option<PathBuf> {
@@ -150,10 +196,11 @@ fn relative_display(apps_dir: &Path, path: &Path) -> String {
 
 async fn list(
   State(state): State<Arc<AppState>>,
+  grant: Option<Extension<Grant>>,
   Query(query): Query<PathQuery>,
 ) -> Result<Response, HttpError> {
   let apps_dir = state.apps_dir();
-  let target = resolve(apps_dir, &query.path)?;
+  let target = resolve_scoped(apps_dir, &grant, &query.path, false)?;
   let meta = std::fs::metadata(&target.path).map_err(|_| not_found(&query.path))?;
   if !meta.is_dir() {
     return Err(HttpError::api(
@@ -186,9 +233,10 @@ async fn list(
 
 async fn mkdir(
   State(state): State<Arc<AppState>>,
+  grant: Option<Extension<Grant>>,
   Json(body): Json<PathBody>,
 ) -> Result<Response, HttpError> {
-  let target = resolve(state.apps_dir(), &body.path)?;
+  let target = resolve_scoped(state.apps_dir(), &grant, &body.path, false)?;
   if target.is_root {
     return Err(bad_path("A folder name is required"));
   }
@@ -200,6 +248,7 @@ async fn mkdir(
 /// `DELETE delete` takes `{path}` as JSON, or `?path=`.
 async fn remove(
   State(state): State<Arc<AppState>>,
+  grant: Option<Extension<Grant>>,
   Query(query): Query<PathQuery>,
   body: bytes::Bytes,
 ) -> Result<Response, HttpError> {
@@ -219,7 +268,7 @@ async fn remove(
   if path.is_empty() {
     return Err(bad_path("A path is required"));
   }
-  let target = resolve(state.apps_dir(), &path)?;
+  let target = resolve_scoped(state.apps_dir(), &grant, &path, false)?;
   if target.is_root {
     return Err(HttpError::api(
       StatusCode::FORBIDDEN,
@@ -239,9 +288,10 @@ async fn remove(
 
 async fn rename(
   State(state): State<Arc<AppState>>,
+  grant: Option<Extension<Grant>>,
   Json(body): Json<RenameBody>,
 ) -> Result<Response, HttpError> {
-  let target = resolve(state.apps_dir(), &body.path)?;
+  let target = resolve_scoped(state.apps_dir(), &grant, &body.path, true)?;
   if target.is_root {
     return Err(HttpError::api(
       StatusCode::FORBIDDEN,
@@ -271,6 +321,7 @@ async fn rename(
 
 async fn upload(
   State(state): State<Arc<AppState>>,
+  grant: Option<Extension<Grant>>,
   mut multipart: Multipart,
 ) -> Result<Response, HttpError> {
   let limits = UploadLimits::of(&state.settings);
@@ -288,7 +339,7 @@ async fn upload(
     match field.name() {
       Some("path") => {
         let text = field.text().await.map_err(bad_form)?;
-        folder = Some(resolve(state.apps_dir(), &text)?);
+        folder = Some(resolve_scoped(state.apps_dir(), &grant, &text, false)?);
       }
       Some("files") | Some("file") => {
         let folder = folder.as_ref().ok_or_else(|| {
@@ -398,9 +449,10 @@ fn extract_zip(
 
 async fn download(
   State(state): State<Arc<AppState>>,
+  grant: Option<Extension<Grant>>,
   Query(query): Query<PathQuery>,
 ) -> Result<Response, HttpError> {
-  let target = resolve(state.apps_dir(), &query.path)?;
+  let target = resolve_scoped(state.apps_dir(), &grant, &query.path, false)?;
   let meta = std::fs::metadata(&target.path).map_err(|_| not_found(&query.path))?;
   let name = target
     .path

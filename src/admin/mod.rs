@@ -210,6 +210,8 @@ fn needed_for(method: &http::Method, uri: &http::Uri) -> Option<Needed> {
     ["logs"] | ["logs", "stream"] => query().remove("app").map(Needed::AppLogs),
     ["apps"] if method == http::Method::POST => query().remove("name").map(Needed::Deploy),
     ["apps"] => None,
+    // Each route checks its path: `deploy:<app>` works inside that app.
+    ["deployments", ..] => None,
     ["apps", name] | ["apps", name, _] => {
       let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
       Some(Needed::Deploy(name.into_owned()))

@@ -159,3 +159,44 @@ async fn dashboard_shows_live_workers_in_a_browser() {
   let png = std::fs::read(&shot).expect("screenshot written");
   assert!(png.starts_with(b"\x89PNG"), "not a PNG");
 }
+
+#[tokio::test]
+async fn the_dashboard_logs_panel_shows_an_apps_lines_as_text() {
+  let apps = Apps::new();
+  apps.js(
+    "talker/1.0.0",
+    r#"export default { fetch() {
+      console.log("hello from the panel");
+      console.warn("<img src=x onerror=alert(1)>");
+      return new Response("ok");
+    } }"#,
+  );
+  let server = Server::start(&apps);
+  let reply = server
+    .client
+    .get(server.url("/talker"))
+    .header("x-request-id", "panel-rid-1")
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(reply.status(), 200);
+  let url = server.url("/_/dashboard#logs=talker");
+  let dom = tokio::task::spawn_blocking(move || headless(&url, &["--dump-dom".into()]))
+    .await
+    .unwrap();
+  assert!(
+    dom.contains(r#"<td class="msg">hello from the panel</td>"#),
+    "no log line in the panel:\n{dom}"
+  );
+  assert!(dom.contains(r#"<td class="rid">panel-rid-1</td>"#), "{dom}");
+  assert!(
+    dom.contains(r#"<option value="talker">talker</option>"#),
+    "{dom}"
+  );
+  // An app's output is text in the page, never markup.
+  assert!(
+    dom.contains(r#"<td class="msg">&lt;img src=x onerror=alert(1)&gt;</td>"#),
+    "{dom}"
+  );
+  assert!(!dom.contains("<img src"), "{dom}");
+}

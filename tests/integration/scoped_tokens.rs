@@ -120,9 +120,6 @@ async fn each_scope_is_allowed_what_it_names_and_nothing_else() {
   let metrics = call(&server, "GET", "/_/metrics", t, Vec::new()).await;
   assert_eq!(metrics.status, 403);
   assert!(metrics.error().contains("\"read\""), "{}", metrics.body);
-  let files = call(&server, "GET", "/_/deployments/list?path=", t, Vec::new()).await;
-  assert_eq!(files.status, 403);
-  assert!(files.error().contains("admin"), "{}", files.body);
   let listed = call(&server, "GET", "/_/apps", t, Vec::new()).await.json();
   let names: Vec<&str> = listed["data"]["apps"]
     .as_array()
@@ -131,6 +128,49 @@ async fn each_scope_is_allowed_what_it_names_and_nothing_else() {
     .map(|a| a["name"].as_str().unwrap())
     .collect();
   assert_eq!(names, ["shop"], "a deploy token lists only its apps");
+  // The file API works inside the token's app folder only.
+  let own = call(
+    &server,
+    "GET",
+    "/_/deployments/list?path=shop",
+    t,
+    Vec::new(),
+  )
+  .await;
+  assert_eq!(own.status, 200, "{}", own.body);
+  let made = server
+    .client
+    .post(server.url("/_/deployments/mkdir"))
+    .bearer_auth(t)
+    .json(&serde_json::json!({ "path": "shop/0.0.1" }))
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(made.status(), 200);
+  for (method, path, scope) in [
+    ("GET", "/_/deployments/list?path=blog", "deploy:blog"),
+    ("GET", "/_/deployments/list?path=ghost", "deploy:ghost"),
+    (
+      "GET",
+      "/_/deployments/download?path=blog/1.0.0/index.js",
+      "deploy:blog",
+    ),
+    ("DELETE", "/_/deployments/delete?path=blog", "deploy:blog"),
+    ("GET", "/_/deployments/list?path=", "admin"),
+  ] {
+    let refused = call(&server, method, path, t, Vec::new()).await;
+    assert_eq!(refused.status, 403, "{path}: {}", refused.body);
+    assert!(refused.body.contains(scope), "{path}: {}", refused.body);
+  }
+  let renamed = server
+    .client
+    .post(server.url("/_/deployments/rename"))
+    .bearer_auth(t)
+    .json(&serde_json::json!({ "path": "shop", "newName": "blog2" }))
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(renamed.status(), 403, "renaming the app itself needs admin");
   assert_eq!(server.get("/blog").await.body, "blog", "blog untouched");
 
   // read

@@ -125,7 +125,7 @@ fn resolve_scoped(
     return Err(HttpError::api(
       StatusCode::FORBIDDEN,
       "FORBIDDEN",
-      format!("This token lacks the scope \"{}\"", needed.shown()),
+      needed.refusal(),
     ));
   }
   let resolved = resolve(apps_dir, relative)?;

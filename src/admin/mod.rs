@@ -157,11 +157,7 @@ async fn guard(State(state): State<Arc<AppState>>, mut request: Request, next: N
   // scope cannot tell an app that exists from one that does not.
   if let Some(needed) = needed_for(request.method(), request.uri()) {
     if !grant.allows(&needed) {
-      return HttpError::new(
-        StatusCode::FORBIDDEN,
-        format!("This token lacks the scope \"{}\"", needed.shown()),
-      )
-      .into_response();
+      return HttpError::new(StatusCode::FORBIDDEN, needed.refusal()).into_response();
     }
   }
   request.extensions_mut().insert(grant);

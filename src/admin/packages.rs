@@ -122,10 +122,7 @@ async fn install(
   // before anything is looked up under it.
   let needed = Needed::Deploy(name.clone());
   if !grant.is_some_and(|Extension(grant)| grant.allows(&needed)) {
-    return Err(HttpError::new(
-      StatusCode::FORBIDDEN,
-      format!("This token lacks the scope \"{}\"", needed.shown()),
-    ));
+    return Err(HttpError::new(StatusCode::FORBIDDEN, needed.refusal()));
   }
   let version = match query.version {
     Some(version) => version,

@@ -60,6 +60,11 @@ pub enum Needed {
 }
 
 impl Needed {
+  /// What a 403 says.
+  pub fn refusal(&self) -> String {
+    format!("This token lacks the scope \"{}\"", self.shown())
+  }
+
   /// The scope a 403 names.
   pub fn shown(&self) -> String {
     match self {

@@ -89,6 +89,8 @@ struct Slot {
   headers: Option<HeaderMap>,
   /// `x-base`, added to the headers when JS reads them.
   base: Option<HeaderValue>,
+  /// `x-request-id`, the same.
+  request_id: Option<HeaderValue>,
   remote: Option<std::net::SocketAddr>,
 }
 
@@ -222,7 +224,7 @@ fn take_request(state: &RefCell<OpState>, job: RequestJob) -> IncomingMessage {
   if in_flight.recent.is_empty() {
     in_flight.recent.resize(RECENT, (u32::MAX, None));
   }
-  in_flight.recent[id as usize % RECENT] = (id, job.request_id);
+  in_flight.recent[id as usize % RECENT] = (id, job.request_id.clone());
   let flags =
     u8::from(job.body.is_some() || job.full_body.is_some()) | u8::from(job.upgradable) << 1;
   in_flight.slots.insert(
@@ -235,6 +237,7 @@ fn take_request(state: &RefCell<OpState>, job: RequestJob) -> IncomingMessage {
       upgradable: job.upgradable,
       headers: Some(job.headers),
       base: job.base,
+      request_id: job.request_id,
       remote: job.remote,
     },
   );
@@ -249,16 +252,17 @@ fn take_request(state: &RefCell<OpState>, job: RequestJob) -> IncomingMessage {
 }
 
 /// The request's headers as a flat `[name, value, ...]` list, with
-/// `x-base` last (a client's own `x-base` is dropped). Read once: JS keeps
+/// `x-base` and `x-request-id` last (a client's own are dropped). Read once: JS keeps
 /// them. `None` once the request has been answered.
 #[op2]
 #[serde]
 pub fn op_exchange_headers(state: &mut OpState, #[smi] id: u32) -> Option<Vec<ByteString>> {
   let slot = state.borrow_mut::<InFlight>().slots.get_mut(&id)?;
   let headers = slot.headers.take()?;
-  let mut flat = Vec::with_capacity(headers.len() * 2 + 2);
+  let request_id = slot.request_id.take();
+  let mut flat = Vec::with_capacity(headers.len() * 2 + 4);
   for (name, value) in headers.iter() {
-    if name == "x-base" {
+    if name == "x-base" || (name == "x-request-id" && request_id.is_some()) {
       continue;
     }
     flat.push(ByteString::from(name.as_str()));
@@ -267,6 +271,11 @@ pub fn op_exchange_headers(state: &mut OpState, #[smi] id: u32) -> Option<Vec<By
   if let Some(base) = &slot.base {
     flat.push(ByteString::from("x-base"));
     flat.push(ByteString::from(base.as_bytes()));
+  }
+  // The front end's id (the client's own when sane) replaces the client's.
+  if let Some(request_id) = request_id {
+    flat.push(ByteString::from("x-request-id"));
+    flat.push(ByteString::from(request_id.as_bytes()));
   }
   Some(flat)
 }
@@ -344,7 +353,8 @@ fn header_map(status: u16, flat: Vec<ByteString>) -> Result<HeaderMap, JsErrorBo
       "response headers must come in name/value pairs",
     ));
   }
-  let mut headers = HeaderMap::with_capacity(flat.len() / 2 + 1);
+  // Room for what the front end adds: content-length, x-request-id.
+  let mut headers = HeaderMap::with_capacity(flat.len() / 2 + 2);
   for pair in flat.chunks_exact(2) {
     let (name, value) = (&pair[0], &pair[1]);
     let name = HeaderName::from_bytes(name).map_err(|_| {
@@ -456,7 +466,8 @@ pub fn op_exchange_respond_typed(
   #[string] body: &str,
 ) -> Result<(), JsErrorBox> {
   let status = check_status(status)?;
-  let mut headers = HeaderMap::with_capacity(1);
+  // Content type, then the front end's content-length and x-request-id.
+  let mut headers = HeaderMap::with_capacity(3);
   if content_type.is_empty() {
     default_content_type(&mut headers, status);
   } else {

@@ -48,7 +48,7 @@ pub fn serve_request(
   let path = request.uri().path();
   if path == "/_" || path.starts_with("/_/") {
     request.extensions_mut().insert(ConnectInfo(remote));
-    let request_id = request_id::assign(request.headers_mut());
+    let request_id = request_id::assign(request.headers());
     return Either::Left(Box::pin(async move {
       let Ok(mut response) = tower::ServiceExt::oneshot(app, request).await;
       response

@@ -47,22 +47,27 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
 /// (kilobyte-sized) future below it into its own.
 pub fn serve_app(
   state: &AppState,
-  mut request: Request,
+  request: Request,
   remote: Option<SocketAddr>,
 ) -> impl Future<Output = Response> + Send + '_ {
-  let request_id = super::request_id::assign(request.headers_mut());
-  futures::FutureExt::map(limit_body(state, request, remote), move |mut response| {
-    response
-      .headers_mut()
-      .insert(super::request_id::X_REQUEST_ID.clone(), request_id);
-    response
-  })
+  let request_id = super::request_id::assign(request.headers());
+  let job_id = request_id.clone();
+  futures::FutureExt::map(
+    limit_body(state, request, remote, job_id),
+    move |mut response| {
+      response
+        .headers_mut()
+        .insert(super::request_id::X_REQUEST_ID.clone(), request_id);
+      response
+    },
+  )
 }
 
 fn limit_body(
   state: &AppState,
   request: Request,
   remote: Option<SocketAddr>,
+  request_id: http::HeaderValue,
 ) -> impl Future<Output = Response> + Send + '_ {
   let limit = state.settings.max_body_mb << 20;
   let too_large = move || HttpError::body_too_large(state.settings.max_body_mb).into_response();
@@ -70,13 +75,13 @@ fn limit_body(
     return Either::Left(std::future::ready(too_large()));
   }
   if http_body::Body::is_end_stream(request.body()) {
-    return Either::Right(Either::Left(route(state, request, remote)));
+    return Either::Right(Either::Left(route(state, request, remote, request_id)));
   }
   Either::Right(Either::Right(async move {
     // Bodies without a length (chunked) are counted as they stream.
     let oversize = Tripped::default();
     let request = request.map(|body| Body::new(LimitedBody::new(body, limit, oversize.clone())));
-    let response = route(state, request, remote).await;
+    let response = route(state, request, remote, request_id).await;
     if oversize.is_set() {
       return too_large();
     }
@@ -88,6 +93,7 @@ fn route(
   state: &AppState,
   request: Request,
   remote: Option<SocketAddr>,
+  request_id: http::HeaderValue,
 ) -> impl Future<Output = Response> + Send + '_ {
   // One clock reading serves the cache check, the deadline and the metrics.
   let now = Instant::now();
@@ -101,6 +107,7 @@ fn route(
         remote,
         started: now,
         whole_path,
+        request_id,
       };
       if super::access_log::active().is_some() {
         let served_by = super::access_log::ServedBy(target.clone());
@@ -129,8 +136,10 @@ fn not_found(target: &Target) -> Response {
 }
 
 /// Where a request came from and when, carried down the pipeline.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Arrival {
+  /// Its `x-request-id` (not on its headers: see `request_id::assign`).
+  request_id: http::HeaderValue,
   /// The client's address, when the listener knows it.
   remote: Option<SocketAddr>,
   /// The request's one clock reading: deadline and metrics start here.
@@ -142,7 +151,7 @@ struct Arrival {
 
 impl Arrival {
   /// The path as the app sees it.
-  fn app_path(self, path: &str) -> &str {
+  fn app_path<'a>(&self, path: &'a str) -> &'a str {
     crate::apps::catalog::app_path(path, self.whole_path)
   }
 }
@@ -159,8 +168,9 @@ fn run_app(
   arrival: Arrival,
 ) -> impl Future<Output = Response> + Send + '_ {
   type Boxed<'a> = std::pin::Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
-  let general =
-    |request, target| -> Boxed<'_> { Box::pin(run_app_general(state, request, target, arrival)) };
+  let general = |request, target, arrival| -> Boxed<'_> {
+    Box::pin(run_app_general(state, request, target, arrival))
+  };
   let started = arrival.started;
   let simple = target
     .loaded()
@@ -172,12 +182,12 @@ fn run_app(
     spec,
   )) = simple
   else {
-    return Either::Right(general(request, target));
+    return Either::Right(general(request, target, arrival));
   };
   if proxy::is_websocket_upgrade(request.headers())
     || !http_body::Body::is_end_stream(request.body())
   {
-    return Either::Right(general(request, target));
+    return Either::Right(general(request, target, arrival));
   }
   let (parts, _) = request.into_parts();
   let app_path = arrival.app_path(parts.uri.path());
@@ -288,7 +298,7 @@ fn app_job(
 ) -> (RequestJob, Exchange) {
   let (reply_tx, reply_rx) = oneshot::channel();
   let deadline = Deadline::new(Some(arrival.started + config.timeout));
-  let request_id = parts.headers.get(&super::request_id::X_REQUEST_ID).cloned();
+  let request_id = Some(arrival.request_id);
   let exchange = Exchange {
     reply: reply_rx,
     deadline: deadline.clone(),
@@ -422,6 +432,12 @@ async fn run_app_general(
     Destination::Worker(spec) => spec,
     Destination::NoRule => return HttpError::no_proxy_rule(app_path).into_response(),
     Destination::Proxy(rule, url) => {
+      let mut request = request;
+      // The upstream sees the id the client will get back.
+      request.headers_mut().insert(
+        super::request_id::X_REQUEST_ID.clone(),
+        arrival.request_id.clone(),
+      );
       let started = Instant::now();
       let tunnel = proxy::is_websocket_upgrade(request.headers());
       let response = if crate::worker::on_worker_thread() && !tunnel {

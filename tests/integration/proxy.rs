@@ -158,12 +158,18 @@ async fn array_rules_env_targets_headers_and_change_origin() {
     .get(server.url("/gw/plain/a"))
     .header("origin", "http://example.test")
     .header("keep-alive", "timeout=5")
+    .header("x-request-id", "bad id with spaces")
     .send()
     .await
-    .unwrap()
-    .json::<serde_json::Value>()
-    .await
     .unwrap();
+  let request_id = plain.headers()["x-request-id"]
+    .to_str()
+    .unwrap()
+    .to_string();
+  let plain = plain.json::<serde_json::Value>().await.unwrap();
+  // The upstream sees the id the client got back, not the client's bad one.
+  assert_eq!(plain["headers"]["x-request-id"], request_id.as_str());
+  assert_eq!(request_id.len(), 20);
   let host = server.base.trim_start_matches("http://").to_string();
   assert_eq!(plain["path"], "/a");
   assert_eq!(plain["headers"]["host"], host);

@@ -764,6 +764,15 @@ function errorMessage(err) {
  * string or byte body is answered without a promise or a microtask;
  * anything else returns a promise that settles once the answer is sent.
  */
+// A request's async context: one shape for every request (a literal with
+// a computed key would be a dictionary object each time). AsyncVariable
+// copies its own properties when it nests a value inside.
+class RequestContext {
+  constructor(id) {
+    this[EXCHANGE] = id;
+  }
+}
+
 const handleRequest = (function handleRequest(handler, msg, config) {
   // See IncomingMessage in src/ext/ops.rs for the layout.
   const id = msg[1];
@@ -774,7 +783,7 @@ const handleRequest = (function handleRequest(handler, msg, config) {
   // Everything this request starts runs in its own async context, so its
   // log lines carry its id.
   const outer = getAsyncContext();
-  setAsyncContext({ __proto__: null, [EXCHANGE]: id });
+  setAsyncContext(new RequestContext(id));
   try {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const queryStart = url.indexOf("?", pathStart);

@@ -52,6 +52,8 @@ impl AppState {
       settings,
     });
     state.pool.start();
+    state.catalog.refresh_hosts();
+    spawn_host_refresh(&state);
     if state.settings.watch {
       let weak = Arc::downgrade(&state);
       let watcher = crate::apps::watcher::watch(&state.settings.apps_dir, move |path| {
@@ -87,4 +89,24 @@ impl AppState {
       .as_deref()
       .filter(|t| !t.is_empty())
   }
+}
+
+/// Keeps the virtual-host table current: rebuilt soon after apps change
+/// and every [`HOSTS_TTL`](crate::apps::catalog::HOSTS_TTL) (edits on disk
+/// with `WATCH=false`), on a blocking thread, so no request waits on the
+/// apps folder being read.
+fn spawn_host_refresh(state: &Arc<AppState>) {
+  let state = Arc::downgrade(state);
+  tokio::spawn(async move {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut built = std::time::Instant::now();
+    loop {
+      tick.tick().await;
+      let Some(state) = state.upgrade() else { return };
+      if state.catalog.hosts_stale() || built.elapsed() >= crate::apps::catalog::HOSTS_TTL {
+        built = std::time::Instant::now();
+        let _ = tokio::task::spawn_blocking(move || state.catalog.refresh_hosts()).await;
+      }
+    }
+  });
 }

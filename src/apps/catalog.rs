@@ -153,16 +153,16 @@ pub struct AppCatalog {
   /// First path segment → [`Target`], for as long as `configs`. The shell
   /// (`APP_SHELL`) is kept under "/", which no segment can be.
   targets: Cache<String, (Instant, Arc<Target>)>,
-  /// Every app's host claims, rebuilt when apps change or it is older
-  /// than [`HOSTS_TTL`].
-  hosts: arc_swap::ArcSwap<(Instant, HostTable)>,
+  /// Every app's host claims, rebuilt off the request path by
+  /// [`Self::refresh_hosts`].
+  hosts: arc_swap::ArcSwap<HostTable>,
+  /// Set when apps change, so the next refresh rebuilds at once.
   hosts_stale: AtomicBool,
-  hosts_rebuild: std::sync::Mutex<()>,
 }
 
 /// How long the host table stands without a change notice (edits on disk
 /// with `WATCH=false`).
-const HOSTS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+pub const HOSTS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl AppCatalog {
   pub fn new(settings: &Settings, metrics: Arc<Metrics>) -> Self {
@@ -176,23 +176,20 @@ impl AppCatalog {
       metrics,
       configs: Cache::new(1024),
       targets: Cache::new(1024),
-      hosts: arc_swap::ArcSwap::from_pointee((Instant::now(), HostTable::default())),
+      hosts: arc_swap::ArcSwap::from_pointee(HostTable::default()),
       hosts_stale: AtomicBool::new(true),
-      hosts_rebuild: std::sync::Mutex::new(()),
     }
   }
 
-  /// The host table, rebuilt first when stale (by one request; others
-  /// meanwhile use the previous one).
-  fn host_table(&self, now: Instant) -> arc_swap::Guard<Arc<(Instant, HostTable)>> {
-    let current = self.hosts.load();
-    let old = now.saturating_duration_since(current.0) >= HOSTS_TTL;
-    if !(old || self.hosts_stale.load(Relaxed)) {
-      return current;
-    }
-    let Ok(_one) = self.hosts_rebuild.try_lock() else {
-      return current;
-    };
+  /// Whether apps changed since the host table was last built.
+  pub fn hosts_stale(&self) -> bool {
+    self.hosts_stale.load(Relaxed)
+  }
+
+  /// Rebuilds the host table from every app's claims (it reads the apps
+  /// folder: called at start and from a background task, never while a
+  /// request waits).
+  pub fn refresh_hosts(&self) {
     self.hosts_stale.store(false, Relaxed);
     let table = HostTable::build(self.all_host_claims());
     for (host, a, b) in table.conflicts() {
@@ -200,8 +197,7 @@ impl AppCatalog {
         "host {host} is claimed by both {a} and {b}: its requests answer 500 until one gives it up"
       );
     }
-    self.hosts.store(Arc::new((Instant::now(), table)));
-    self.hosts.load()
+    self.hosts.store(Arc::new(table));
   }
 
   /// `(app, claim)` for the claims in each app's highest version's config.
@@ -231,11 +227,11 @@ impl AppCatalog {
 
   /// The app a request's `Host` names, if any app claims hosts at all.
   fn host_route(&self, host: &str, now: Instant) -> Option<Route> {
-    let table = self.host_table(now);
-    if table.1.is_empty() {
+    let table = self.hosts.load();
+    if table.is_empty() {
       return None;
     }
-    match table.1.lookup(host)? {
+    match table.lookup(host)? {
       HostMatch::App { app, range } => {
         let key = format!("/{app}@{}", range.as_deref().unwrap_or(""));
         let target = self.cached_target(&key, now, || (app.clone(), range.clone(), String::new()));

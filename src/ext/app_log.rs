@@ -347,25 +347,18 @@ pub fn op_app_log_write(
     state.put(log);
   }
   let app = &state.borrow::<WorkerContext>().app_key;
-  match state.borrow::<Arc<LogBudget>>().admit(message.len()) {
-    Admit::Write => {}
-    Admit::Drop => {
-      state
-        .borrow::<Arc<AppLog>>()
-        .dropped
-        .fetch_add(1, Ordering::Relaxed);
-      return;
-    }
-    Admit::DropAndNotice(dropped) => {
-      state
-        .borrow::<Arc<AppLog>>()
-        .dropped
-        .fetch_add(1, Ordering::Relaxed);
+  let admit = state.borrow::<Arc<LogBudget>>().admit(message.len());
+  if !matches!(admit, Admit::Write) {
+    state
+      .borrow::<Arc<AppLog>>()
+      .dropped
+      .fetch_add(1, Ordering::Relaxed);
+    if let Admit::DropAndNotice(dropped) = admit {
       let notice =
         format!("{dropped} log messages dropped: over the app's log rate (APP_LOG_KB_PER_SEC)");
       record(app, Level::Warn, &notice, None);
-      return;
     }
+    return;
   }
   let request_id = u32::try_from(exchange)
     .ok()

@@ -28,6 +28,31 @@ impl UploadLimits {
   }
 }
 
+/// How much of an over-size upload is read (and dropped) before the 413.
+const UPLOAD_DRAIN_BYTES: usize = 64 << 20;
+
+/// The 413 for an upload past `max_bytes`, once a bounded tail of the body
+/// has been read and dropped: a client still sending then reads this
+/// answer instead of a broken pipe.
+pub async fn too_large<E>(
+  rest: &mut (impl futures::Stream<Item = Result<bytes::Bytes, E>> + Unpin),
+  max_bytes: u64,
+) -> HttpError {
+  use futures::StreamExt;
+  let mut drained = 0usize;
+  while drained < UPLOAD_DRAIN_BYTES {
+    match rest.next().await {
+      Some(Ok(chunk)) => drained += chunk.len(),
+      _ => break,
+    }
+  }
+  HttpError::api(
+    StatusCode::PAYLOAD_TOO_LARGE,
+    "TOO_LARGE",
+    format!("Upload exceeds {} MB", max_bytes >> 20),
+  )
+}
+
 /// The archive formats, told apart by their first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

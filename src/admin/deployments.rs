@@ -11,9 +11,6 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-/// How much of an over-size upload is read (and dropped) before the 413.
-const UPLOAD_DRAIN_BYTES: usize = 64 << 20;
-
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -361,21 +358,7 @@ async fn upload(
         while let Some(chunk) = stream.try_next().await? {
           total += chunk.len() as u64;
           if total > limits.max_upload_bytes {
-            // Read and drop a bounded tail of the body first, so a client
-            // still sending gets to read this answer instead of a broken
-            // pipe.
-            let mut drained = 0usize;
-            while drained < UPLOAD_DRAIN_BYTES {
-              match stream.try_next().await {
-                Ok(Some(chunk)) => drained += chunk.len(),
-                _ => break,
-              }
-            }
-            return Err(HttpError::api(
-              StatusCode::PAYLOAD_TOO_LARGE,
-              "TOO_LARGE",
-              format!("Upload exceeds {} MB", limits.max_upload_bytes >> 20),
-            ));
+            return Err(archive::too_large(&mut stream, limits.max_upload_bytes).await);
           }
           file.write_all(&chunk).await.map_err(io_error)?;
         }

@@ -172,9 +172,8 @@ fn app_log_installed(name: &str, version: &str, files: usize) {
   );
 }
 
-/// Streams the body into `path`, refusing past `max` with 413 (after
-/// reading a bounded tail, so the client sees the answer). Answers the
-/// first bytes, for the format check.
+/// Streams the body into `path`, refusing past `max` with 413. Answers
+/// the first bytes, for the format check.
 async fn receive(body: Body, path: &Path, max: u64) -> Result<Vec<u8>, HttpError> {
   let mut file = tokio::fs::File::create(path).await.map_err(io_error)?;
   let mut stream = body.into_data_stream();
@@ -190,18 +189,7 @@ async fn receive(body: Body, path: &Path, max: u64) -> Result<Vec<u8>, HttpError
     let chunk = chunk.map_err(broken)?;
     total += chunk.len() as u64;
     if total > max {
-      let mut drained = 0usize;
-      while drained < 64 << 20 {
-        match stream.next().await {
-          Some(Ok(chunk)) => drained += chunk.len(),
-          _ => break,
-        }
-      }
-      return Err(HttpError::api(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "TOO_LARGE",
-        format!("Upload exceeds {} MB", max >> 20),
-      ));
+      return Err(archive::too_large(&mut stream, max).await);
     }
     if head.len() < 8 {
       head.extend_from_slice(&chunk[..chunk.len().min(8 - head.len())]);

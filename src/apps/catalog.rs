@@ -1,6 +1,6 @@
 //! The apps a request path can name: `/<name>[@range]` resolved to a
 //! version folder, that folder's config, proxy rules and worker spec,
-//! cached for [`LISTING_TTL`] and forgotten when its files change. The one
+//! cached for [`LISTING_TTL`](super::resolver::LISTING_TTL) and forgotten when its files change. The one
 //! routing decision ([`AppCatalog::route`], [`LoadedApp::destination`]) is
 //! made here, for connection placement and for the request pipeline alike.
 
@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::fresh_cache::FreshCache;
 use axum::http::HeaderValue;
-use quick_cache::sync::Cache;
 
 use super::config::{self, AppConfig, ConfigError, EntryKind};
 use super::hosts::{HostClaim, HostMatch, HostTable};
-use super::resolver::{is_valid_app_name, ResolvedApp, Resolver, LISTING_TTL};
+use super::resolver::{is_valid_app_name, ResolvedApp, Resolver};
 use crate::metrics::{AppFigures, Metrics};
 use crate::proxy::{ProxyRule, ProxyRules};
 use crate::settings::Settings;
@@ -149,10 +149,10 @@ pub struct AppCatalog {
   metrics: Arc<Metrics>,
   /// App folder → its parsed config and worker spec, re-read when older
   /// than a second (so edits and redeploys show up without a restart).
-  configs: Cache<PathBuf, (Instant, Arc<LoadedConfig>)>,
+  configs: FreshCache<PathBuf, Arc<LoadedConfig>>,
   /// First path segment → [`Target`], for as long as `configs`. The shell
   /// (`APP_SHELL`) is kept under "/", which no segment can be.
-  targets: Cache<String, (Instant, Arc<Target>)>,
+  targets: FreshCache<String, Arc<Target>>,
   /// Every app's host claims, rebuilt off the request path by
   /// [`Self::refresh_hosts`].
   hosts: arc_swap::ArcSwap<HostTable>,
@@ -174,8 +174,8 @@ impl AppCatalog {
       worker_heap_mb: settings.worker_heap_mb,
       resolver: Resolver::new(settings.apps_dir.clone()),
       metrics,
-      configs: Cache::new(1024),
-      targets: Cache::new(1024),
+      configs: FreshCache::new(1024),
+      targets: FreshCache::new(1024),
       hosts: arc_swap::ArcSwap::from_pointee(HostTable::default()),
       hosts_stale: AtomicBool::new(true),
     }
@@ -318,46 +318,35 @@ impl AppCatalog {
     now: Instant,
     naming: impl FnOnce() -> (String, Option<String>, String),
   ) -> Arc<Target> {
-    if let Some((at, target)) = self.targets.get(key) {
-      if now.saturating_duration_since(at) < LISTING_TTL {
-        return target;
-      }
-    }
-    let (name, range, base) = naming();
-    let exists = self.resolver.exists(&name);
-    let resolved = exists
-      .then(|| self.resolver.resolve(&name, range.as_deref()))
-      .flatten()
-      .map(|app| {
-        let loaded = self.load(&app);
-        (app, loaded)
-      });
-    let target = Arc::new(Target {
-      // Served at the root (a host claim, the shell): `x-base: /`.
-      base_header: HeaderValue::from_str(if base.is_empty() { "/" } else { &base }).ok(),
-      name,
-      range,
-      base,
-      exists,
-      resolved,
-    });
-    self
-      .targets
-      .insert(key.to_string(), (Instant::now(), target.clone()));
-    target
+    self.targets.get_or_read(key, now, || {
+      let (name, range, base) = naming();
+      let exists = self.resolver.exists(&name);
+      let resolved = exists
+        .then(|| self.resolver.resolve(&name, range.as_deref()))
+        .flatten()
+        .map(|app| {
+          let loaded = self.load(&app);
+          (app, loaded)
+        });
+      Arc::new(Target {
+        // Served at the root (a host claim, the shell): `x-base: /`.
+        base_header: HeaderValue::from_str(if base.is_empty() { "/" } else { &base }).ok(),
+        name,
+        range,
+        base,
+        exists,
+        resolved,
+      })
+    })
   }
 
+  /// The config and worker spec of a resolved app folder.
   fn load(&self, app: &ResolvedApp) -> Arc<LoadedConfig> {
-    if let Some((at, loaded)) = self.configs.get(&app.dir) {
-      if at.elapsed() < LISTING_TTL {
-        return loaded;
-      }
-    }
-    let loaded = Arc::new(self.read_app(app));
     self
       .configs
-      .insert(app.dir.clone(), (Instant::now(), loaded.clone()));
-    loaded
+      .get_or_read(app.dir.as_path(), Instant::now(), || {
+        Arc::new(self.read_app(app))
+      })
   }
 
   fn read_app(&self, app: &ResolvedApp) -> LoadedConfig {

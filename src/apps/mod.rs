@@ -10,6 +10,7 @@
 
 pub mod catalog;
 pub mod config;
+mod fresh_cache;
 pub mod hosts;
 pub mod resolver;
 pub mod watcher;

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use quick_cache::sync::Cache;
 use semver::{Comparator, Op, Version, VersionReq};
+
+use super::fresh_cache::FreshCache;
 
 pub const LISTING_TTL: Duration = Duration::from_secs(1);
 
@@ -27,11 +28,9 @@ impl ResolvedApp {
   }
 }
 
-type Listing = (Instant, Arc<Vec<Version>>);
-
 pub struct Resolver {
   apps_dir: PathBuf,
-  listings: Cache<String, Listing>,
+  listings: FreshCache<String, Arc<Vec<Version>>>,
 }
 
 /// App names are single path segments of plain characters; anything else
@@ -109,7 +108,7 @@ impl Resolver {
   pub fn new(apps_dir: PathBuf) -> Self {
     Self {
       apps_dir,
-      listings: Cache::new(1024),
+      listings: FreshCache::new(1024),
     }
   }
 
@@ -119,29 +118,22 @@ impl Resolver {
 
   /// Versions of `name`, highest first (cached for up to a second).
   fn versions(&self, name: &str) -> Arc<Vec<Version>> {
-    if let Some((at, versions)) = self.listings.get(name) {
-      if at.elapsed() < LISTING_TTL {
-        return versions;
-      }
-    }
-    let mut versions: Vec<Version> = std::fs::read_dir(self.apps_dir.join(name))
-      .into_iter()
-      .flatten()
-      .flatten()
-      .filter(|entry| entry.file_type().map(|t| t.is_dir()).unwrap_or(false))
-      .filter_map(|entry| Version::parse(entry.file_name().to_str()?).ok())
-      .collect();
-    versions.sort_by(|a, b| b.cmp(a));
-    let versions = Arc::new(versions);
-    self
-      .listings
-      .insert(name.to_string(), (Instant::now(), versions.clone()));
-    versions
+    self.listings.get_or_read(name, Instant::now(), || {
+      let mut versions: Vec<Version> = std::fs::read_dir(self.apps_dir.join(name))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_type().map(|t| t.is_dir()).unwrap_or(false))
+        .filter_map(|entry| Version::parse(entry.file_name().to_str()?).ok())
+        .collect();
+      versions.sort_by(|a, b| b.cmp(a));
+      Arc::new(versions)
+    })
   }
 
   /// Drops the cached listing of `name` (its folder changed).
   pub fn forget(&self, name: &str) {
-    self.listings.remove(name);
+    self.listings.forget(name);
   }
 
   /// Whether `name` has at least one version folder.

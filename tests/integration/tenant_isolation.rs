@@ -462,6 +462,13 @@ async fn the_servers_own_apps_and_proxy_never_reach_the_admin_api() {
   for (url, status) in reply.json().as_object().unwrap() {
     assert_eq!(status, 403, "{url}: {}", reply.body);
   }
+  // The rule takes effect once the change notice arrives (at most a
+  // second: the config cache's lifetime); until then the app answers.
+  let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+  while server.get("/tunnel/metrics").await.body == "worker" && std::time::Instant::now() < deadline
+  {
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+  }
   for path in ["/tunnel/metrics", "/tunnel/deployments"] {
     let reply = server.get(path).await;
     assert_eq!(reply.status, 403, "{path}: {}", reply.body);

@@ -8,6 +8,7 @@
 #   benches/instructions.sh /json-echo/?a=1 /tmp/old-binary
 #   TOP=30 benches/instructions.sh                   # also the costliest functions
 #   BODY='{"a":1}' benches/instructions.sh /json-echo/?x=1   # POSTs BODY as JSON
+#   KEEP=1 benches/instructions.sh                   # keeps the profiles
 #
 # Runs the server twice under valgrind, serving SHORT and then LONG requests
 # on one keep-alive connection (one connection: each request is its own turn
@@ -26,7 +27,8 @@ port=${PORT:-18570}
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install -y valgrind)"; exit 1; }
 [ -x "$bin" ] || { echo "no binary at $bin (cargo build --release)"; exit 1; }
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# KEEP=1 leaves the two callgrind profiles for callgrind_annotate.
+if [ -n "${KEEP:-}" ]; then echo "profiles in $out"; else trap 'rm -rf "$out"' EXIT; fi
 
 count() { # requests -> total instructions; leaves the profile in $out/cg.<requests>
   APPS_DIR=$PWD/benches/apps NODE_ENV=production RUST_LOG=warn HOST=127.0.0.1 PORT=$port \

@@ -5,26 +5,31 @@
 //! Lines go through a bounded channel to one writer thread: a slow disk
 //! never blocks a request, and when the channel is full lines are dropped
 //! and counted (the count is written as its own line once there is room).
+//! The writer wakes on its own every [`WRITE_EVERY`] rather than at each
+//! line: waking a sleeping thread per request cost more than the line.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
-use serde::Serialize;
 
 use crate::apps::catalog::Target;
 
 /// Lines waiting for the writer before new ones are dropped.
 const QUEUE_LINES: usize = 16 * 1024;
+
+/// How long a line may wait in the queue before it is written.
+const WRITE_EVERY: Duration = Duration::from_millis(100);
 
 /// Where access lines go, from `ACCESS_LOG`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,6 +55,9 @@ pub struct AccessLog {
   lines: SyncSender<String>,
   dropped: Arc<AtomicU64>,
   with_query: bool,
+  writer: std::thread::Thread,
+  /// Set by [`Self::flush`]; the writer clears it once all is written.
+  flushing: Arc<AtomicBool>,
 }
 
 /// Which app answered: set on the response by the pipeline when the
@@ -63,21 +71,6 @@ pub struct Pending {
   method: http::Method,
   path: String,
   remote: SocketAddr,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Line<'a> {
-  time: String,
-  app: Option<&'a str>,
-  version: Option<String>,
-  method: &'a str,
-  path: &'a str,
-  status: u16,
-  duration_ms: f64,
-  bytes: u64,
-  request_id: Option<&'a str>,
-  client: String,
 }
 
 impl AccessLog {
@@ -96,14 +89,22 @@ impl AccessLog {
     };
     let (lines, receiver) = sync_channel(QUEUE_LINES);
     let dropped = Arc::new(AtomicU64::new(0));
-    let counter = dropped.clone();
-    std::thread::Builder::new()
+    let flushing = Arc::new(AtomicBool::new(false));
+    let writer = Writer {
+      receiver,
+      out: std::io::BufWriter::with_capacity(64 * 1024, out),
+      dropped: dropped.clone(),
+      flushing: flushing.clone(),
+    };
+    let writer = std::thread::Builder::new()
       .name("access-log".into())
-      .spawn(move || write_lines(receiver, out, counter))?;
+      .spawn(move || writer.run())?;
     Ok(Some(Self {
       lines,
       dropped,
       with_query,
+      writer: writer.thread().clone(),
+      flushing,
     }))
   }
 
@@ -127,8 +128,7 @@ impl AccessLog {
     let request_id = response
       .headers()
       .get(&super::request_id::X_REQUEST_ID)
-      .and_then(|v| v.to_str().ok())
-      .map(str::to_owned);
+      .cloned();
     let status = response.status().as_u16();
     let entry = Entry {
       log: self.clone(),
@@ -150,23 +150,54 @@ impl AccessLog {
       Err(TrySendError::Disconnected(_)) => {}
     }
   }
+
+  /// Writes out what is queued (at shutdown), waiting at most a second.
+  pub fn flush(&self) {
+    self.flushing.store(true, Relaxed);
+    self.writer.unpark();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while self.flushing.load(Relaxed) && Instant::now() < deadline {
+      std::thread::sleep(Duration::from_millis(5));
+    }
+  }
 }
 
-/// The writer thread: flushes whenever the queue is empty, so lines reach
-/// the file promptly when traffic is light and in batches when heavy.
-fn write_lines(receiver: Receiver<String>, out: Box<dyn Write + Send>, dropped: Arc<AtomicU64>) {
-  let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-  while let Ok(first) = receiver.recv() {
-    let mut next = Some(first);
-    while let Some(line) = next {
-      let _ = out.write_all(line.as_bytes());
-      next = receiver.try_recv().ok();
+/// The writer thread's end of the queue.
+struct Writer {
+  receiver: Receiver<String>,
+  out: std::io::BufWriter<Box<dyn Write + Send>>,
+  dropped: Arc<AtomicU64>,
+  flushing: Arc<AtomicBool>,
+}
+
+impl Writer {
+  fn run(mut self) {
+    loop {
+      std::thread::park_timeout(WRITE_EVERY);
+      let open = self.write_queued();
+      let lost = self.dropped.swap(0, Relaxed);
+      if lost > 0 {
+        let _ = writeln!(self.out, "{{\"droppedLines\":{lost}}}");
+      }
+      let _ = self.out.flush();
+      self.flushing.store(false, Relaxed);
+      if !open {
+        return;
+      }
     }
-    let lost = dropped.swap(0, Relaxed);
-    if lost > 0 {
-      let _ = writeln!(out, "{{\"droppedLines\":{lost}}}");
+  }
+
+  /// Writes every queued line; false once no sender is left.
+  fn write_queued(&mut self) -> bool {
+    loop {
+      match self.receiver.try_recv() {
+        Ok(line) => {
+          let _ = self.out.write_all(line.as_bytes());
+        }
+        Err(std::sync::mpsc::TryRecvError::Empty) => return true,
+        Err(std::sync::mpsc::TryRecvError::Disconnected) => return false,
+      }
     }
-    let _ = out.flush();
   }
 }
 
@@ -175,7 +206,7 @@ struct Entry {
   log: Arc<AccessLog>,
   pending: Pending,
   served_by: Option<ServedBy>,
-  request_id: Option<String>,
+  request_id: Option<http::HeaderValue>,
   status: u16,
   bytes: u64,
 }
@@ -183,27 +214,77 @@ struct Entry {
 impl Drop for Entry {
   fn drop(&mut self) {
     let target = self.served_by.as_ref().map(|s| &s.0);
-    let time = chrono::DateTime::<chrono::Utc>::from(SystemTime::now())
-      .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let line = Line {
-      time,
-      app: target.map(|t| t.name.as_str()),
-      version: target
-        .and_then(|t| t.resolved.as_ref())
-        .map(|(resolved, _)| resolved.version.to_string()),
-      method: self.pending.method.as_str(),
-      path: &self.pending.path,
-      status: self.status,
-      duration_ms: (self.pending.started.elapsed().as_micros() as f64) / 1000.0,
-      bytes: self.bytes,
-      request_id: self.request_id.as_deref(),
-      client: self.pending.remote.to_string(),
-    };
-    if let Ok(mut json) = serde_json::to_string(&line) {
-      json.push('\n');
-      self.log.send(json);
+    let mut line = String::with_capacity(192 + self.pending.path.len());
+    line.push_str("{\"time\":\"");
+    push_time(&mut line, SystemTime::now());
+    line.push_str("\",\"app\":");
+    match target {
+      Some(target) => push_json_str(&mut line, &target.name),
+      None => line.push_str("null"),
     }
+    line.push_str(",\"version\":");
+    match target.and_then(|t| t.resolved.as_ref()) {
+      Some((resolved, _)) => {
+        let _ = write!(line, "\"{}\"", resolved.version);
+      }
+      None => line.push_str("null"),
+    }
+    line.push_str(",\"method\":");
+    push_json_str(&mut line, self.pending.method.as_str());
+    line.push_str(",\"path\":");
+    push_json_str(&mut line, &self.pending.path);
+    let micros = self.pending.started.elapsed().as_micros();
+    let _ = write!(
+      line,
+      ",\"status\":{},\"durationMs\":{}.{:03},\"bytes\":{},\"requestId\":",
+      self.status,
+      micros / 1000,
+      micros % 1000,
+      self.bytes
+    );
+    match self.request_id.as_ref().and_then(|id| id.to_str().ok()) {
+      Some(id) => push_json_str(&mut line, id),
+      None => line.push_str("null"),
+    }
+    let _ = writeln!(line, ",\"client\":\"{}\"}}", self.pending.remote);
+    self.log.send(line);
   }
+}
+
+/// `value` as a JSON string (escaped: paths and ids come from clients).
+fn push_json_str(line: &mut String, value: &str) {
+  if value
+    .bytes()
+    .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
+  {
+    line.push('"');
+    line.push_str(value);
+    line.push('"');
+  } else if let Ok(json) = serde_json::to_string(value) {
+    line.push_str(&json);
+  }
+}
+
+/// RFC 3339 UTC with milliseconds; the part up to the second is formatted
+/// once a second per thread.
+fn push_time(line: &mut String, now: SystemTime) {
+  use std::cell::RefCell;
+  thread_local! {
+    static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+  }
+  let since = now
+    .duration_since(SystemTime::UNIX_EPOCH)
+    .unwrap_or_default();
+  SECOND.with_borrow_mut(|(second, text)| {
+    if *second != since.as_secs() {
+      *second = since.as_secs();
+      *text = chrono::DateTime::<chrono::Utc>::from(now)
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    }
+    line.push_str(text);
+  });
+  let _ = write!(line, ".{:03}Z", since.subsec_millis());
 }
 
 /// The response body, counting what goes out.
@@ -249,6 +330,36 @@ pub fn active() -> Option<&'static Arc<AccessLog>> {
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  #[test]
+  fn strings_from_clients_stay_one_json_value() {
+    for value in [
+      "/plain/path",
+      "/q\"uote",
+      "/back\\slash",
+      "/new\nline",
+      "/\u{1}",
+      "/ünï",
+    ] {
+      let mut line = String::new();
+      push_json_str(&mut line, value);
+      let parsed: String = serde_json::from_str(&line).unwrap();
+      assert_eq!(parsed, value);
+      assert!(!line.contains('\n'));
+    }
+  }
+
+  #[test]
+  fn times_are_rfc3339_with_milliseconds() {
+    let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_764_815_832_045);
+    let mut line = String::new();
+    push_time(&mut line, at);
+    assert_eq!(line, "2025-12-04T02:37:12.045Z");
+    // The same second again, from the cached part.
+    line.clear();
+    push_time(&mut line, at + Duration::from_millis(900));
+    assert_eq!(line, "2025-12-04T02:37:12.945Z");
+  }
 
   #[test]
   fn destinations() {

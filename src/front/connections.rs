@@ -13,7 +13,6 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use futures::future::Either;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -119,6 +118,9 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
   let deadline = Instant::now() + grace.max(Duration::from_secs(3));
   while crate::worker::live_threads() > 0 && Instant::now() < deadline {
     tokio::time::sleep(Duration::from_millis(20)).await;
+  }
+  if let Some(log) = super::access_log::active() {
+    log.flush();
   }
   match crate::worker::live_threads() {
     0 => tracing::info!("stopped"),
@@ -264,20 +266,14 @@ fn connection_service(
   Future = impl std::future::Future<Output = Result<Response, Infallible>> + Send,
 > + Clone {
   hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
-    let (app, state) = (app.clone(), state.clone());
-    let Some(log) = super::access_log::active() else {
-      return Either::Left(respond(app, state, request, remote, body_idle));
-    };
-    let pending = log.begin(request.method(), request.uri(), remote);
-    Either::Right(async move {
-      let Ok(response) = respond(app, state, request, remote, body_idle).await;
-      Ok(log.finish(pending, response))
-    })
+    respond(app.clone(), state.clone(), request, remote, body_idle)
   })
 }
 
 /// One request's answer: `CONNECT` refused, the body guarded against
-/// stalling and bad framing, then [`serve_request`].
+/// stalling and bad framing, then [`serve_request`]; with its
+/// `x-request-id`, and noted in the access log when that is on. All in
+/// one function: each layer of future would copy the one inside it.
 async fn respond(
   app: Router,
   state: Arc<AppState>,
@@ -285,46 +281,56 @@ async fn respond(
   remote: SocketAddr,
   body_idle: Duration,
 ) -> Result<Response, Infallible> {
-  // Not a forward proxy: `CONNECT host:22` must not reach any route.
-  if request.method() == http::Method::CONNECT {
-    let mut response = HttpError::new(StatusCode::METHOD_NOT_ALLOWED, CONNECT_REFUSED)
-      .closing()
-      .into_response();
-    response.headers_mut().insert(
-      header::ALLOW,
-      HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
-    );
-    return Ok(response);
-  }
-  // A request without a body (most) needs no stall guard.
-  if http_body::Body::is_end_stream(request.body()) {
-    let request = request.map(|_| Body::empty());
-    return Ok(serve_request(app, &state, request, remote).await);
-  }
-  let stalled = Tripped::default();
-  let malformed = Tripped::default();
-  let request = request.map(|body| {
-    Body::new(ReadTimeoutBody::new(
-      body,
-      body_idle,
-      stalled.clone(),
-      malformed.clone(),
-    ))
-  });
-  let response = serve_request(app, &state, request, remote).await;
-  // The client's framing failed (hyper's body error: a bad or huge
-  // chunk size, a body cut short): its fault, whatever the app said.
-  if malformed.is_set() && !stalled.is_set() {
-    return Ok(
-      HttpError::new(StatusCode::BAD_REQUEST, MALFORMED_BODY)
+  let log = super::access_log::active();
+  let pending = log.map(|log| log.begin(request.method(), request.uri(), remote));
+  let request_id = super::request_id::assign(request.headers());
+  let mut response = 'answer: {
+    // Not a forward proxy: `CONNECT host:22` must not reach any route.
+    if request.method() == http::Method::CONNECT {
+      let mut response = HttpError::new(StatusCode::METHOD_NOT_ALLOWED, CONNECT_REFUSED)
         .closing()
-        .into_response(),
-    );
-  }
-  if stalled.is_set() {
-    return Ok(HttpError::body_timeout(body_idle.as_secs()).into_response());
-  }
-  Ok(response)
+        .into_response();
+      response.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+      );
+      break 'answer response;
+    }
+    // A request without a body (most) needs no stall guard.
+    if http_body::Body::is_end_stream(request.body()) {
+      let request = request.map(|_| Body::empty());
+      break 'answer serve_request(app, &state, request, remote, request_id.clone()).await;
+    }
+    let stalled = Tripped::default();
+    let malformed = Tripped::default();
+    let request = request.map(|body| {
+      Body::new(ReadTimeoutBody::new(
+        body,
+        body_idle,
+        stalled.clone(),
+        malformed.clone(),
+      ))
+    });
+    let response = serve_request(app, &state, request, remote, request_id.clone()).await;
+    // The client's framing failed (hyper's body error: a bad or huge
+    // chunk size, a body cut short): its fault, whatever the app said.
+    if malformed.is_set() && !stalled.is_set() {
+      break 'answer HttpError::new(StatusCode::BAD_REQUEST, MALFORMED_BODY)
+        .closing()
+        .into_response();
+    }
+    if stalled.is_set() {
+      break 'answer HttpError::body_timeout(body_idle.as_secs()).into_response();
+    }
+    response
+  };
+  response
+    .headers_mut()
+    .insert(super::request_id::X_REQUEST_ID.clone(), request_id);
+  Ok(match (log, pending) {
+    (Some(log), Some(pending)) => log.finish(pending, response),
+    _ => response,
+  })
 }
 
 /// Out of descriptors (or memory) for new connections: wait a little rather

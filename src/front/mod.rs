@@ -38,24 +38,27 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// App requests skip the router (it only holds `/_/…` routes) and its
-/// extensions: the client's address is passed along instead.
+/// extensions: the client's address is passed along instead. The caller
+/// puts `request_id` on the response.
 pub fn serve_request(
   app: Router,
   state: &AppState,
   mut request: Request,
   remote: SocketAddr,
+  request_id: http::HeaderValue,
 ) -> impl Future<Output = Response> + Send + '_ {
   let path = request.uri().path();
   if path == "/_" || path.starts_with("/_/") {
     request.extensions_mut().insert(ConnectInfo(remote));
-    let request_id = request_id::assign(request.headers());
     return Either::Left(Box::pin(async move {
-      let Ok(mut response) = tower::ServiceExt::oneshot(app, request).await;
-      response
-        .headers_mut()
-        .insert(request_id::X_REQUEST_ID.clone(), request_id);
+      let Ok(response) = tower::ServiceExt::oneshot(app, request).await;
       response
     }));
   }
-  Either::Right(pipeline::serve_app(state, request, Some(remote)))
+  Either::Right(pipeline::serve_app(
+    state,
+    request,
+    Some(remote),
+    request_id,
+  ))
 }

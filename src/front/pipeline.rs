@@ -30,17 +30,24 @@ use crate::proxy;
 use crate::state::AppState;
 use crate::worker::WorkerSpec;
 
-/// App requests: the body limit (`MAX_BODY_MB`), then routing.
+/// App requests that came through the router: the body limit
+/// (`MAX_BODY_MB`), then routing.
 pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
   let remote = request
     .extensions()
     .get::<ConnectInfo<SocketAddr>>()
     .map(|info| info.0);
-  serve_app(&state, request, remote).await
+  let request_id = super::request_id::assign(request.headers());
+  let mut response = serve_app(&state, request, remote, request_id.clone()).await;
+  response
+    .headers_mut()
+    .insert(super::request_id::X_REQUEST_ID.clone(), request_id);
+  response
 }
 
 /// App requests: the body limit (`MAX_BODY_MB`), then routing. `remote`:
-/// the client's address, when the listener knows it.
+/// the client's address, when the listener knows it; `request_id`: the
+/// request's id (the caller puts it on the response).
 ///
 /// This and [`route`] are plain functions returning the request's future
 /// rather than `async fn`s awaiting it: each async layer would copy the
@@ -49,18 +56,9 @@ pub fn serve_app(
   state: &AppState,
   request: Request,
   remote: Option<SocketAddr>,
+  request_id: http::HeaderValue,
 ) -> impl Future<Output = Response> + Send + '_ {
-  let request_id = super::request_id::assign(request.headers());
-  let job_id = request_id.clone();
-  futures::FutureExt::map(
-    limit_body(state, request, remote, job_id),
-    move |mut response| {
-      response
-        .headers_mut()
-        .insert(super::request_id::X_REQUEST_ID.clone(), request_id);
-      response
-    },
-  )
+  limit_body(state, request, remote, request_id)
 }
 
 fn limit_body(

@@ -31,7 +31,8 @@ fn is_sane(value: &[u8]) -> bool {
 /// 20 hex digits: a per-process random prefix (ids stay unique across
 /// restarts) and a counter (unique within the process).
 fn new_id() -> HeaderValue {
-  static PREFIX: LazyLock<u32> = LazyLock::new(|| {
+  const HEX: &[u8; 16] = b"0123456789abcdef";
+  static PREFIX: LazyLock<[u8; 8]> = LazyLock::new(|| {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(
@@ -39,17 +40,22 @@ fn new_id() -> HeaderValue {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos()),
     );
-    hasher.finish() as u32
+    let random = hasher.finish() as u32;
+    std::array::from_fn(|i| HEX[((random >> ((7 - i) * 4)) & 0xf) as usize])
   });
   static COUNTER: AtomicU64 = AtomicU64::new(0);
-  let count = COUNTER.fetch_add(1, Ordering::Relaxed) & 0xffff_ffff_ffff;
-  let digits = (u128::from(*PREFIX) << 48) | u128::from(count);
-  const HEX: &[u8; 16] = b"0123456789abcdef";
+  let count = COUNTER.fetch_add(1, Ordering::Relaxed);
   let mut text = [0u8; 20];
-  for (i, byte) in text.iter_mut().enumerate() {
-    *byte = HEX[((digits >> ((19 - i) * 4)) & 0xf) as usize];
+  text[..8].copy_from_slice(&*PREFIX);
+  for (i, byte) in text[8..].iter_mut().enumerate() {
+    *byte = HEX[((count >> ((11 - i) * 4)) & 0xf) as usize];
   }
-  HeaderValue::from_bytes(&text).expect("hex digits are a valid header value")
+  // An owned buffer: the id is cloned for the worker and its log lines,
+  // and clones of it only count references (a copied slice's first clone
+  // allocates a second time).
+  let bytes = bytes::Bytes::from_owner(text);
+  // SAFETY: hex digits only, which are valid in a header value.
+  unsafe { HeaderValue::from_maybe_shared_unchecked(bytes) }
 }
 
 #[cfg(test)]
@@ -91,6 +97,9 @@ mod tests {
     let a = assign(&HeaderMap::new());
     let b = assign(&HeaderMap::new());
     assert_ne!(a, b);
+    assert_eq!(a.len(), 20);
     assert!(a.as_bytes().iter().all(u8::is_ascii_hexdigit));
+    // One process, one prefix; the counter tells them apart.
+    assert_eq!(a.as_bytes()[..8], b.as_bytes()[..8]);
   }
 }

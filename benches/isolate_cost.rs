@@ -1,7 +1,8 @@
 //! What one fresh isolate costs on this machine, the floor of a `ttl: 0`
 //! request: a plain V8 isolate and context, deno_core with no extension,
-//! and Buntime's runtime (its extensions and snapshot).
-//! Each is created and dropped `ROUNDS` times; medians are printed.
+//! and Buntime's runtime (its extensions and snapshot); then what a new
+//! context costs inside an isolate that is already running (the floor of
+//! a context per request). Each is made `ROUNDS` times; medians printed.
 //!
 //!   cargo bench --bench isolate_cost
 
@@ -41,15 +42,7 @@ fn plain_v8() -> f64 {
 /// made with `extensions()` (snapshotting evaluates their JavaScript once),
 /// and a new runtime's V8 heap (used, reserved).
 fn deno_core_runtime(extensions: Extensions) -> (usize, f64, usize, usize) {
-  let options = CreateSnapshotOptions {
-    cargo_manifest_dir: env!("CARGO_MANIFEST_DIR"),
-    startup_snapshot: None,
-    skip_op_registration: false,
-    extensions: extensions(),
-    extension_transpiler: None,
-    with_runtime_cb: None,
-  };
-  let snapshot: &'static [u8] = Box::leak(create_snapshot(options, None).expect("snapshot").output);
+  let snapshot = snapshot_of(extensions);
   let time = median(
     (0..ROUNDS)
       .map(|_| {
@@ -78,6 +71,56 @@ fn deno_core_runtime(extensions: Extensions) -> (usize, f64, usize, usize) {
   )
 }
 
+/// A new context from the snapshot inside a runtime that is already
+/// running: what a fresh context per `ttl: 0` request would pay in place
+/// of a whole isolate (the context alone, before ops and modules are
+/// bound to it). Old contexts are collected every 50 rounds, as a pool
+/// would: the mean carries that collection, the median does not.
+fn fresh_context_in_warm_runtime(extensions: Extensions, snapshot: &'static [u8]) -> (f64, f64) {
+  // The collections post delayed tasks, which need a runtime to land on.
+  let tokio = tokio::runtime::Builder::new_current_thread()
+    .enable_all()
+    .build()
+    .expect("tokio");
+  let _entered = tokio.enter();
+  let mut runtime = JsRuntime::new(RuntimeOptions {
+    extensions: extensions(),
+    startup_snapshot: Some(snapshot),
+    ..Default::default()
+  });
+  let isolate = runtime.v8_isolate();
+  let times = (0..ROUNDS)
+    .map(|round| {
+      let started = Instant::now();
+      {
+        v8::scope!(let scope, &mut *isolate);
+        let context = v8::Context::from_snapshot(scope, 0, Default::default()).expect("context");
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let source = v8::String::new(scope, "globalThis.touched = typeof Response").unwrap();
+        v8::Script::compile(scope, source, None).unwrap().run(scope);
+      }
+      if round % 50 == 49 {
+        isolate.low_memory_notification();
+      }
+      started.elapsed().as_secs_f64() * 1e3
+    })
+    .collect::<Vec<_>>();
+  let mean = times.iter().sum::<f64>() / times.len() as f64;
+  (median(times), mean)
+}
+
+fn snapshot_of(extensions: Extensions) -> &'static [u8] {
+  let options = CreateSnapshotOptions {
+    cargo_manifest_dir: env!("CARGO_MANIFEST_DIR"),
+    startup_snapshot: None,
+    skip_op_registration: false,
+    extensions: extensions(),
+    extension_transpiler: None,
+    with_runtime_cb: None,
+  };
+  Box::leak(create_snapshot(options, None).expect("snapshot").output)
+}
+
 fn main() {
   JsRuntime::init_platform(None);
   println!("create + drop, median of {ROUNDS}:");
@@ -97,5 +140,14 @@ fn main() {
       used >> 10,
       total >> 10
     );
+  }
+  let contexts: [(&str, Extensions); 2] = [
+    ("deno_core, no extension", Vec::new),
+    ("buntime", buntime_embedded::ext::extensions),
+  ];
+  println!("a new context in a warm isolate, median of {ROUNDS}:");
+  for (name, extensions) in contexts {
+    let (median, mean) = fresh_context_in_warm_runtime(extensions, snapshot_of(extensions));
+    println!("  {name:38} {median:.3} ms  (mean with collections {mean:.3} ms)");
   }
 }

@@ -308,6 +308,7 @@ fn create_runtime(heap_limit_bytes: usize, loader: Rc<AppModuleLoader>) -> JsRun
     // that on the first lazily loaded module instead. About a tenth of
     // a runtime's start.
     skip_op_registration: true,
+    custom_module_evaluation_cb: Some(Box::new(commonjs::evaluate_for_exports)),
     create_params: Some(params),
     ..Default::default()
   })

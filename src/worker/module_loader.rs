@@ -335,6 +335,19 @@ impl AppModuleLoader {
       };
       commonjs::export_names(&load, &path, &code, 0, &mut names);
       let shown = shown_path(&app.root, &path);
+      if options.requested_module_type == RequestedModuleType::Other(commonjs::EVALUATED.into()) {
+        let literal = serde_json::to_string(&shown.to_string_lossy()).unwrap_or_default();
+        return source(literal, ModuleType::Other(commonjs::EVALUATED.into()));
+      }
+      if names
+        .iter()
+        .all(|name| name == "default" || name == "__esModule")
+      {
+        return source(
+          commonjs::evaluated_facade(specifier.as_str()),
+          ModuleType::JavaScript,
+        );
+      }
       return source(commonjs::facade(&shown, &names), ModuleType::JavaScript);
     }
     let prelude = import_meta_prelude(&code);

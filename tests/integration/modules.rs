@@ -2,7 +2,7 @@
 //! `.js`-means-`.ts` imports, JSON, packages from `node_modules` with
 //! `exports` conditions, `import.meta`, and precise errors.
 
-use crate::harness::{Apps, Server};
+use crate::harness::{assert_neighbour_serves, with_neighbour, Apps, Server};
 
 #[tokio::test]
 async fn tsconfig_paths_extensionless_imports_json_and_import_meta() {
@@ -214,4 +214,70 @@ export default { fetch() { return Response.json(lib); } };"#,
   let tla = seen["tla"].as_str().unwrap_or_default();
   assert!(tla.starts_with("refused: "), "{tla}");
   assert_eq!(server.get("/mixed").await.status, 200);
+}
+
+#[tokio::test]
+async fn commonjs_names_no_reading_finds_come_from_running_the_module() {
+  let apps = Apps::new();
+  with_neighbour(&apps);
+  let nm = "umd/1.0.0/node_modules";
+  // lodash's shape: the exports object is only known once the file runs.
+  apps
+    .file(
+      &format!("{nm}/bundle/package.json"),
+      r#"{"name":"bundle","main":"bundle.js"}"#,
+    )
+    .file(
+      &format!("{nm}/bundle/bundle.js"),
+      r#";(function () {
+  var root = this;
+  function _(v) { return v; }
+  _.chunk = function (list, size) { var out = []; for (var i = 0; i < list.length; i += size) out.push(list.slice(i, i + size)); return out; };
+  _.VERSION = "1.2.3";
+  _["kebab-name"] = "quoted";
+  var freeModule = typeof module == "object" && module;
+  if (freeModule) { (freeModule.exports = _)._ = _; } else { root._ = _; }
+}.call(this));"#,
+    )
+    .file(
+      "umd-broken/1.0.0/node_modules/broken/package.json",
+      r#"{"name":"broken","main":"index.js"}"#,
+    )
+    .file(
+      "umd-broken/1.0.0/node_modules/broken/index.js",
+      r#"var freeModule = typeof module == "object" && module;
+throw new Error("broken bundle refuses to load");
+freeModule.exports = {};"#,
+    )
+    .js(
+      "umd/1.0.0",
+      r#"import _, { chunk, VERSION, "kebab-name" as kebab } from "bundle";
+export default { fetch() { return Response.json({ chunks: chunk([1, 2, 3], 2), VERSION, kebab, same: _.chunk === chunk }); } };"#,
+    )
+    .js(
+      "umd-broken/1.0.0",
+      r#"import { x } from "broken";
+export default { fetch() { return new Response(String(x)); } };"#,
+    );
+  let mut server = Server::start(&apps);
+  let reply = server.get("/umd").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  assert_eq!(
+    reply.json(),
+    serde_json::json!({ "chunks": [[1, 2], [3]], "VERSION": "1.2.3", "kebab": "quoted", "same": true })
+  );
+  // A bundle that throws while loading: its own error, as a 500, at once.
+  let reply = server.get("/umd-broken").await;
+  assert_eq!(reply.status, 500, "{}", reply.body);
+  assert!(
+    reply.body.contains("broken bundle refuses to load"),
+    "{}",
+    reply.body
+  );
+  assert!(
+    !reply.body.contains("/tmp"),
+    "no server path: {}",
+    reply.body
+  );
+  assert_neighbour_serves(&mut server).await;
 }

@@ -132,6 +132,10 @@ async fn commonjs_packages_and_files_load_through_import_and_require() {
   assert_eq!(body["helper"], "HI! (helper.cjs in lib, json via require)");
   assert_eq!(body["cached"], true);
   assert_eq!(body["cookieViaRequire"], "function");
+  assert_eq!(
+    body["lodash"],
+    serde_json::json!({"chunk": [[1, 2], [3]], "kebab": "hello-world", "same": true})
+  );
 }
 
 #[tokio::test]

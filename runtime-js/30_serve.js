@@ -848,6 +848,16 @@ function answerLater(handler, id, method, url, inner, req, pending) {
   return Promise.resolve(pending).then(answer, recover).then(undefined, fail);
 }
 
+/**
+ * An unhandled rejection: the request whose code made it (its async
+ * context) fails at once, 500 before its head is sent, an aborted body
+ * after, rather than waiting for its deadline.
+ */
+export function failUnhandled(reason) {
+  const id = getAsyncContext()?.[EXCHANGE] ?? -1;
+  if (id !== -1) op_exchange_fail(id, "app_error", `Unhandled promise rejection: ${errorMessage(reason)}`);
+}
+
 function failed(id, method, url, err) {
   console.error(`request ${method} ${url} failed: ${errorMessage(err)}`);
   op_exchange_fail(id, "app_error", errorMessage(err));

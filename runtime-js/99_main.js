@@ -4,7 +4,7 @@ import "ext:buntime/00_web_globals.js";
 import { setAppEnv, setAppRoot } from "ext:buntime/10_bun.js";
 import "ext:buntime/12_bun_extras.js";
 import "ext:buntime/40_cjs.js";
-import { makeHandler, serve, warmUp } from "ext:buntime/30_serve.js";
+import { failUnhandled, makeHandler, serve, warmUp } from "ext:buntime/30_serve.js";
 import { core } from "ext:core/mod.js";
 import { performance as performanceMod } from "ext:buntime/00_web_globals.js";
 
@@ -45,6 +45,7 @@ function start(appModule) {
   // only now so that a failing app load still fails loudly.)
   core.setUnhandledPromiseRejectionHandler((_promise, reason) => {
     console.error(`Unhandled promise rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+    failUnhandled(reason);
     return true;
   });
   serve(handler, config);

@@ -198,3 +198,55 @@ async fn slow_requests_time_out_with_504() {
   assert_eq!(reply.error(), "Worker timeout after 500ms");
   assert_eq!(server.get("/slow/health").await.body, "OK");
 }
+
+#[tokio::test]
+async fn an_unhandled_rejection_fails_its_own_request_at_once() {
+  let apps = apps_with_a_good_one();
+  // Pooled (ttl > 0) so several requests share the worker: the rejection
+  // must end only the request whose code made it.
+  apps
+    .js(
+      "stray/1.0.0",
+      r#"export default {
+  fetch(req) {
+    const path = new URL(req.url).pathname;
+    if (path.endsWith("/slow")) return new Promise((resolve) => setTimeout(() => resolve(new Response("slow ok")), 300));
+    if (path.endsWith("/stream")) {
+      return new Response(new ReadableStream({
+        start(c) { c.enqueue(new TextEncoder().encode("head ")); setTimeout(() => Promise.reject(new Error("late stray")), 20); },
+      }));
+    }
+    // Forgotten rejection, and a promise that would never answer.
+    setTimeout(() => Promise.reject(new Error("stray failure")), 10);
+    return new Promise(() => {});
+  },
+};"#,
+    )
+    .file("stray/1.0.0/worker.config.json", r#"{ "ttl": 60 }"#);
+  let server = Server::start(&apps);
+  let slow = server.get("/stray/slow");
+  let (failing, slow) = tokio::join!(server.get("/stray/"), slow);
+  // 500 from the rejection, not 504 from the 30 s deadline.
+  assert_eq!(failing.status, 500, "{}", failing.body);
+  assert!(
+    failing.error().contains("stray failure"),
+    "{}",
+    failing.body
+  );
+  assert_eq!(slow.status, 200, "{}", slow.body);
+  assert_eq!(slow.body, "slow ok");
+  // After the head: the body is cut off, the client sees an error.
+  let streamed = server
+    .client
+    .get(server.url("/stray/stream"))
+    .send()
+    .await
+    .unwrap();
+  assert_eq!(streamed.status(), 200);
+  assert!(
+    streamed.text().await.is_err(),
+    "the body must end in an error"
+  );
+  assert_eq!(server.get("/good").await.body, "good");
+  assert_eq!(server.get("/stray/slow").await.body, "slow ok");
+}

@@ -1,7 +1,8 @@
 // node:crypto -- hashes and HMACs via one-shot host functions (update()
 // buffers, digest() hashes), randomness and webcrypto from the web globals.
 import {
-  cipher as hostCipher, digest as hostDigest, hmac as hostHmac, keyInfo, publicPem, sign as hostSign, verify as hostVerify,
+  cipher as hostCipher, digest as hostDigest, generateKeyPairPem, hmac as hostHmac, keyInfo, publicPem, sign as hostSign,
+  verify as hostVerify,
 } from "node:_host";
 import { Buffer } from "node:buffer";
 import { Writable } from "node:stream";
@@ -460,8 +461,68 @@ const createCipheriv = (algorithm, key, iv) => new Cipheriv(algorithm, key, iv);
 const createDecipheriv = (algorithm, key, iv) => new Decipheriv(algorithm, key, iv);
 const scryptSync = unsupported("scryptSync");
 const scrypt = unsupported("scrypt");
-const generateKeyPairSync = unsupported("generateKeyPairSync");
-const generateKeyPair = unsupported("generateKeyPair");
+/** RSA (512 to 4096 bits) and P-256 key pairs, as KeyObjects or PEM. */
+function generateKeyPairSync(type, options) {
+  if (typeof type !== "string") throw argType("type", "of type string", type);
+  if (options !== undefined && (options === null || typeof options !== "object")) {
+    throw argType("options", "of type object", options);
+  }
+  const { publicKeyEncoding, privateKeyEncoding } = options ?? {};
+  let pems;
+  if (type === "rsa") {
+    const { modulusLength, publicExponent = 0x10001 } = options ?? {};
+    if (!Number.isInteger(modulusLength) || modulusLength < 0 || modulusLength > 2 ** 31) {
+      throw argType("options.modulusLength", "of type number", modulusLength);
+    }
+    if (!Number.isInteger(publicExponent) || publicExponent < 0 || publicExponent > 2 ** 31) {
+      throw argType("options.publicExponent", "of type number", publicExponent);
+    }
+    pems = generateKeyPairPem("rsa", modulusLength, publicExponent);
+  } else if (type === "ec") {
+    const curve = options?.namedCurve;
+    if (typeof curve !== "string") throw argType("options.namedCurve", "of type string", curve);
+    if (curve !== "prime256v1" && curve !== "P-256") {
+      throw nodeError(TypeError, "ERR_CRYPTO_INVALID_CURVE", `Curve ${curve} is not available here (prime256v1 is)`);
+    }
+    pems = generateKeyPairPem("ec", 0, 0);
+  } else {
+    throw nodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", `crypto.generateKeyPairSync("${type}") is not available in this runtime (rsa and ec are)`);
+  }
+  const [privatePem, publicPemText] = pems;
+  return {
+    publicKey: encodedKey("public", publicPemText, publicKeyEncoding, "spki", "publicKeyEncoding"),
+    privateKey: encodedKey("private", privatePem, privateKeyEncoding, "pkcs8", "privateKeyEncoding"),
+  };
+}
+
+/** A KeyObject, or its PEM when an encoding is asked for (PEM only). */
+function encodedKey(type, pem, encoding, pemType, name) {
+  if (encoding === undefined) return new KeyObject(constructing, type, pem, parsedKey(pem));
+  if (encoding === null || typeof encoding !== "object") throw argType(`options.${name}`, "of type object", encoding);
+  if (encoding.format !== "pem" || encoding.type !== pemType || encoding.cipher !== undefined) {
+    throw nodeError(
+      Error,
+      "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+      `${name} ${JSON.stringify(encoding.type)}/${JSON.stringify(encoding.format)} is not available (${pemType}/pem, unencrypted, is)`,
+    );
+  }
+  return pem;
+}
+
+function generateKeyPair(type, options, callback) {
+  if (typeof options === "function") [options, callback] = [undefined, options];
+  if (typeof callback !== "function") throw argType("callback", "of type function", callback);
+  let pair;
+  try {
+    pair = generateKeyPairSync(type, options);
+  } catch (err) {
+    // Argument errors throw, as in Node; the rest go to the callback.
+    if (err?.code === "ERR_INVALID_ARG_TYPE") throw err;
+    setTimeout(() => callback(err), 0);
+    return;
+  }
+  setTimeout(() => callback(null, pair.publicKey, pair.privateKey), 0);
+}
 
 // Node's KeyObject: secret keys (HMAC keys, what jsonwebtoken makes of a
 // shared secret) and RSA / P-256 keys held as PEM for the signing ops.

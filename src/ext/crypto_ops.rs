@@ -302,6 +302,67 @@ pub fn op_crypto_public_pem(#[string] pem: &str) -> Result<String, JsErrorBox> {
   encoded.map_err(|err| JsErrorBox::generic(err.to_string()))
 }
 
+/// Largest RSA modulus made on request: key generation runs on the
+/// worker's thread and cannot be interrupted, and 4096 bits already take
+/// a second or more.
+const MOST_RSA_BITS: usize = 4096;
+
+/// A new key pair, `[private PKCS#8 PEM, public SPKI PEM]`: RSA of `bits`
+/// with `exponent`, or P-256 (`kind` "ec").
+#[op2]
+#[serde]
+pub fn op_crypto_generate_key_pair(
+  #[string] kind: &str,
+  #[smi] bits: u32,
+  #[smi] exponent: u32,
+) -> Result<(String, String), JsErrorBox> {
+  use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+  let failed = |err: &dyn std::fmt::Display| JsErrorBox::generic(err.to_string());
+  match kind {
+    "rsa" => {
+      let bits = bits as usize;
+      if !(512..=MOST_RSA_BITS).contains(&bits) {
+        return Err(JsErrorBox::range_error(format!(
+          "modulusLength must be between 512 and {MOST_RSA_BITS}, got {bits}"
+        )));
+      }
+      if exponent < 3 || exponent.is_multiple_of(2) {
+        return Err(JsErrorBox::range_error(format!(
+          "publicExponent must be an odd number of at least 3, got {exponent}"
+        )));
+      }
+      let key = rsa::RsaPrivateKey::new_with_exp(
+        &mut rsa::rand_core::OsRng,
+        bits,
+        &rsa::BigUint::from(exponent),
+      )
+      .map_err(|err| failed(&err))?;
+      let private = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|err| failed(&err))?;
+      let public = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|err| failed(&err))?;
+      Ok((private.to_string(), public))
+    }
+    "ec" => {
+      let key = p256::SecretKey::random(&mut rsa::rand_core::OsRng);
+      let private = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|err| failed(&err))?;
+      let public = key
+        .public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|err| failed(&err))?;
+      Ok((private.to_string(), public))
+    }
+    other => Err(JsErrorBox::type_error(format!(
+      "Unsupported key type: {other}"
+    ))),
+  }
+}
+
 /// RSA PKCS#1 v1.5 or ECDSA (DER, as Node gives it) over `data`.
 #[op2]
 #[buffer]

@@ -71,6 +71,7 @@ deno_core::extension!(
     crypto_ops::op_crypto_cipher,
     crypto_ops::op_crypto_key_info,
     crypto_ops::op_crypto_public_pem,
+    crypto_ops::op_crypto_generate_key_pair,
     crypto_ops::op_crypto_sign,
     crypto_ops::op_crypto_verify,
     node_ops::op_node_fs_read,

@@ -404,3 +404,51 @@ export default {
   );
   crate::harness::assert_neighbour_serves(&mut server).await;
 }
+
+#[tokio::test]
+async fn generate_key_pair_makes_rsa_and_p256_keys_and_refuses_the_rest() {
+  let apps = Apps::new();
+  apps.js(
+    "keys/1.0.0",
+    r#"import crypto from "node:crypto";
+const code = (f) => { try { f(); return "ok"; } catch (err) { return err.code ?? err.name; } };
+export default {
+  async fetch() {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const signature = crypto.sign("sha256", Buffer.from("data"), privateKey);
+    const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const ecSig = crypto.createSign("SHA256").update("data").sign(ec.privateKey);
+    const viaCallback = await new Promise((resolve) =>
+      crypto.generateKeyPair("ec", { namedCurve: "prime256v1" }, (err, pub, priv) => resolve(err ? err.code : pub.type + "/" + priv.type)));
+    return Response.json({
+      types: [publicKey.type, privateKey.type, publicKey.asymmetricKeyType],
+      verified: crypto.verify("sha256", Buffer.from("data"), publicKey, signature),
+      forged: crypto.verify("sha256", Buffer.from("other"), publicKey, signature),
+      ecVerified: crypto.createVerify("SHA256").update("data").verify(ec.publicKey, ecSig),
+      viaCallback,
+      huge: code(() => crypto.generateKeyPairSync("rsa", { modulusLength: 1 << 20 })),
+      tiny: code(() => crypto.generateKeyPairSync("rsa", { modulusLength: 256 })),
+      evenExponent: code(() => crypto.generateKeyPairSync("rsa", { modulusLength: 1024, publicExponent: 4 })),
+      noLength: code(() => crypto.generateKeyPairSync("rsa", {})),
+      curve: code(() => crypto.generateKeyPairSync("ec", { namedCurve: "secp256k1" })),
+      ed25519: code(() => crypto.generateKeyPairSync("ed25519")),
+      der: code(() => crypto.generateKeyPairSync("ec", { namedCurve: "P-256", publicKeyEncoding: { type: "spki", format: "der" } })),
+    });
+  },
+};"#,
+  );
+  let server = Server::start(&apps);
+  let reply = server.get("/keys").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  assert_eq!(
+    reply.json(),
+    serde_json::json!({
+      "types": ["public", "private", "rsa"],
+      "verified": true, "forged": false, "ecVerified": true, "viaCallback": "public/private",
+      "huge": "RangeError", "tiny": "RangeError", "evenExponent": "RangeError",
+      "noLength": "ERR_INVALID_ARG_TYPE", "curve": "ERR_CRYPTO_INVALID_CURVE",
+      "ed25519": "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "der": "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM"
+    })
+  );
+  assert_eq!(server.get("/keys").await.status, 200);
+}

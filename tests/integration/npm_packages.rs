@@ -447,3 +447,14 @@ async fn jsonwebtoken_signs_and_verifies_rs256_and_es256() {
   );
   assert_eq!(seen["tampered"], "JsonWebTokenError");
 }
+
+#[tokio::test]
+async fn jsonwebtoken_with_keys_made_by_generate_key_pair_sync() {
+  let server = start();
+  let reply = server.get("/jwt-api/generated").await;
+  assert_eq!(reply.status, 200, "{}", reply.body);
+  assert_eq!(
+    reply.json(),
+    serde_json::json!({"rs": "made-rs", "es": "made-es", "bits": 2048, "ecPem": "-----BEGIN PUBLIC KEY-----"})
+  );
+}

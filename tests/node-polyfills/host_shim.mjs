@@ -48,5 +48,11 @@ export function keyInfo(pem) {
   return [key.type, key.asymmetricKeyType, d.modulusLength ?? 256, Number(d.publicExponent ?? 0)];
 }
 export const publicPem = (pem) => realCrypto.createPublicKey(pem).export({ type: "spki", format: "pem" });
+export const generateKeyPairPem = (kind, bits, exponent) => {
+  const { privateKey, publicKey } = kind === "rsa"
+    ? realCrypto.generateKeyPairSync("rsa", { modulusLength: bits, publicExponent: exponent })
+    : realCrypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  return [privateKey.export({ type: "pkcs8", format: "pem" }), publicKey.export({ type: "spki", format: "pem" })];
+};
 export const sign = (pem, hash, data) => new Uint8Array(realCrypto.sign(hash, data, pem));
 export const verify = (pem, hash, data, signature) => realCrypto.verify(hash, data, pem, signature);

@@ -316,8 +316,6 @@ pub fn op_crypto_generate_key_pair(
   #[smi] bits: u32,
   #[smi] exponent: u32,
 ) -> Result<(String, String), JsErrorBox> {
-  use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
-  let failed = |err: &dyn std::fmt::Display| JsErrorBox::generic(err.to_string());
   match kind {
     "rsa" => {
       let bits = bits as usize;
@@ -336,31 +334,29 @@ pub fn op_crypto_generate_key_pair(
         bits,
         &rsa::BigUint::from(exponent),
       )
-      .map_err(|err| failed(&err))?;
-      let private = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|err| failed(&err))?;
-      let public = key
-        .to_public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .map_err(|err| failed(&err))?;
-      Ok((private.to_string(), public))
+      .map_err(|err| JsErrorBox::generic(err.to_string()))?;
+      pem_pair(&key, &key.to_public_key())
     }
     "ec" => {
       let key = p256::SecretKey::random(&mut rsa::rand_core::OsRng);
-      let private = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|err| failed(&err))?;
-      let public = key
-        .public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .map_err(|err| failed(&err))?;
-      Ok((private.to_string(), public))
+      pem_pair(&key, &key.public_key())
     }
     other => Err(JsErrorBox::type_error(format!(
       "Unsupported key type: {other}"
     ))),
   }
+}
+
+/// PKCS#8 and SPKI PEM of a key pair.
+fn pem_pair(
+  private: &impl rsa::pkcs8::EncodePrivateKey,
+  public: &impl rsa::pkcs8::EncodePublicKey,
+) -> Result<(String, String), JsErrorBox> {
+  let line = rsa::pkcs8::LineEnding::LF;
+  let failed = |err: &dyn std::fmt::Display| JsErrorBox::generic(err.to_string());
+  let private = private.to_pkcs8_pem(line).map_err(|err| failed(&err))?;
+  let public = public.to_public_key_pem(line).map_err(|err| failed(&err))?;
+  Ok((private.to_string(), public))
 }
 
 /// RSA PKCS#1 v1.5 or ECDSA (DER, as Node gives it) over `data`.

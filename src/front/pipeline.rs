@@ -58,15 +58,6 @@ pub fn serve_app(
   remote: Option<SocketAddr>,
   request_id: http::HeaderValue,
 ) -> impl Future<Output = Response> + Send + '_ {
-  limit_body(state, request, remote, request_id)
-}
-
-fn limit_body(
-  state: &AppState,
-  request: Request,
-  remote: Option<SocketAddr>,
-  request_id: http::HeaderValue,
-) -> impl Future<Output = Response> + Send + '_ {
   let limit = state.settings.max_body_mb << 20;
   let too_large = move || HttpError::body_too_large(state.settings.max_body_mb).into_response();
   if declared_length(request.headers()).is_some_and(|length| length > limit) {

@@ -231,18 +231,22 @@ static LOGS: LazyLock<Mutex<HashMap<String, Arc<AppLog>>>> =
 
 /// The log of app `name`, made on first use.
 pub fn log_of(name: &str) -> Arc<AppLog> {
-  LOGS
-    .lock()
-    .unwrap()
-    .entry(name.to_string())
-    .or_insert_with(|| {
-      Arc::new(AppLog {
-        lines: Mutex::new(VecDeque::new()),
-        newest: tokio::sync::watch::channel(0).0,
-        dropped: AtomicU64::new(0),
-      })
-    })
-    .clone()
+  let mut logs = LOGS.lock().unwrap();
+  if let Some(log) = logs.get(name) {
+    return log.clone();
+  }
+  let log = Arc::new(AppLog {
+    lines: Mutex::new(VecDeque::new()),
+    newest: tokio::sync::watch::channel(0).0,
+    dropped: AtomicU64::new(0),
+  });
+  logs.insert(name.to_string(), log.clone());
+  log
+}
+
+/// `name@version` split in two (a key without `@` is all name).
+fn name_and_version(key: &str) -> (&str, &str) {
+  key.rsplit_once('@').unwrap_or((key, ""))
 }
 
 /// The log of app `name` if it ever logged.
@@ -308,7 +312,17 @@ impl AppLog {
 /// A line about app `key` (`name@version`) on the server log and in the
 /// app's ring.
 pub fn record(key: &str, level: Level, message: &str, request_id: Option<&str>) {
-  let (name, version) = key.rsplit_once('@').unwrap_or((key, ""));
+  record_in(
+    &log_of(name_and_version(key).0),
+    key,
+    level,
+    message,
+    request_id,
+  );
+}
+
+/// [`record`] into `log`, the ring of `key`'s app already at hand.
+fn record_in(log: &AppLog, key: &str, level: Level, message: &str, request_id: Option<&str>) {
   match level {
     Level::Debug => {
       tracing::debug!(target: "app", app = %key, request_id, "{message}")
@@ -323,7 +337,7 @@ pub fn record(key: &str, level: Level, message: &str, request_id: Option<&str>) 
       tracing::error!(target: "app", app = %key, request_id, "{message}")
     }
   }
-  log_of(name).push(version, level, message, request_id);
+  log.push(name_and_version(key).1, level, message, request_id);
 }
 
 /// `console.*` and `process.stdout`/`stderr` of an app. `level` as
@@ -342,21 +356,19 @@ pub fn op_app_log_write(
   if !state.has::<Arc<LogBudget>>() {
     let key = &state.borrow::<WorkerContext>().app_key;
     let budget = budget_for(key);
-    let log = log_of(key.rsplit_once('@').map_or(key.as_str(), |(name, _)| name));
+    let log = log_of(name_and_version(key).0);
     state.put(budget);
     state.put(log);
   }
   let app = &state.borrow::<WorkerContext>().app_key;
+  let log = state.borrow::<Arc<AppLog>>();
   let admit = state.borrow::<Arc<LogBudget>>().admit(message.len());
   if !matches!(admit, Admit::Write) {
-    state
-      .borrow::<Arc<AppLog>>()
-      .dropped
-      .fetch_add(1, Ordering::Relaxed);
+    log.dropped.fetch_add(1, Ordering::Relaxed);
     if let Admit::DropAndNotice(dropped) = admit {
       let notice =
         format!("{dropped} log messages dropped: over the app's log rate (APP_LOG_KB_PER_SEC)");
-      record(app, Level::Warn, &notice, None);
+      record_in(log, app, Level::Warn, &notice, None);
     }
     return;
   }
@@ -364,7 +376,8 @@ pub fn op_app_log_write(
     .ok()
     .and_then(|id| state.try_borrow::<InFlight>()?.request_id_of(id));
   let request_id = request_id.as_ref().and_then(|value| value.to_str().ok());
-  record(
+  record_in(
+    log,
     app,
     Level::from_console(level),
     &one_line(message),

@@ -91,10 +91,11 @@ impl AppState {
   }
 }
 
-/// Keeps the virtual-host table current: rebuilt soon after apps change
-/// and every [`HOSTS_TTL`](crate::apps::catalog::HOSTS_TTL) (edits on disk
-/// with `WATCH=false`), on a blocking thread, so no request waits on the
-/// apps folder being read.
+/// Keeps the virtual-host table current: rebuilt soon after apps change,
+/// on a blocking thread, so no request waits on the apps folder being
+/// read; without a file watcher (`WATCH=false`, or the platform refused
+/// one), also every [`HOSTS_TTL`](crate::apps::catalog::HOSTS_TTL), since
+/// edits on disk then send no notice.
 fn spawn_host_refresh(state: &Arc<AppState>) {
   let state = Arc::downgrade(state);
   tokio::spawn(async move {
@@ -103,7 +104,10 @@ fn spawn_host_refresh(state: &Arc<AppState>) {
     loop {
       tick.tick().await;
       let Some(state) = state.upgrade() else { return };
-      if state.catalog.hosts_stale() || built.elapsed() >= crate::apps::catalog::HOSTS_TTL {
+      let unwatched = || state.watcher.lock().unwrap().is_none();
+      if state.catalog.hosts_stale()
+        || (built.elapsed() >= crate::apps::catalog::HOSTS_TTL && unwatched())
+      {
         built = std::time::Instant::now();
         let _ = tokio::task::spawn_blocking(move || state.catalog.refresh_hosts()).await;
       }

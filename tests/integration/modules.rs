@@ -254,6 +254,16 @@ freeModule.exports = {};"#,
       r#"import _, { chunk, VERSION, "kebab-name" as kebab } from "bundle";
 export default { fetch() { return Response.json({ chunks: chunk([1, 2, 3], 2), VERSION, kebab, same: _.chunk === chunk }); } };"#,
     )
+    // One that never finishes loading: the request's deadline stops it.
+    .file(
+      "umd-spin/1.0.0/node_modules/spin/index.js",
+      "if (typeof module == 'object') { for (;;) {} }",
+    )
+    .file("umd-spin/1.0.0/worker.config.json", r#"{ "timeout": 1 }"#)
+    .js(
+      "umd-spin/1.0.0",
+      "import spin from 'spin';\nexport default { fetch() { return new Response(String(spin)); } };",
+    )
     .js(
       "umd-broken/1.0.0",
       r#"import { x } from "broken";
@@ -279,5 +289,8 @@ export default { fetch() { return new Response(String(x)); } };"#,
     "no server path: {}",
     reply.body
   );
+  let reply = server.get("/umd-spin").await;
+  assert_eq!(reply.status, 504, "{}", reply.body);
+  assert_eq!(server.get("/umd").await.status, 200);
   assert_neighbour_serves(&mut server).await;
 }

@@ -2,7 +2,7 @@
 //! their Rust ops (hashing, confined file reads) and the `Buffer`,
 //! `setImmediate` and `process` globals.
 
-use crate::harness::{Apps, Server};
+use crate::harness::{assert_neighbour_serves, with_neighbour, Apps, Server};
 
 #[tokio::test]
 async fn node_builtins_work_inside_an_app() {
@@ -408,6 +408,7 @@ export default {
 #[tokio::test]
 async fn generate_key_pair_makes_rsa_and_p256_keys_and_refuses_the_rest() {
   let apps = Apps::new();
+  with_neighbour(&apps);
   apps.js(
     "keys/1.0.0",
     r#"import crypto from "node:crypto";
@@ -437,7 +438,7 @@ export default {
   },
 };"#,
   );
-  let server = Server::start(&apps);
+  let mut server = Server::start(&apps);
   let reply = server.get("/keys").await;
   assert_eq!(reply.status, 200, "{}", reply.body);
   assert_eq!(
@@ -451,4 +452,5 @@ export default {
     })
   );
   assert_eq!(server.get("/keys").await.status, 200);
+  assert_neighbour_serves(&mut server).await;
 }

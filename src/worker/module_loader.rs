@@ -327,6 +327,12 @@ impl AppModuleLoader {
       .javascript(&path, &ext)
       .map_err(JsErrorBox::type_error)?;
     if app.is_commonjs(&path, &ext, &code) {
+      let shown = shown_path(&app.root, &path);
+      // Its facade's request: the names were already looked for.
+      if options.requested_module_type == RequestedModuleType::Other(commonjs::EVALUATED.into()) {
+        let literal = serde_json::to_string(&shown.to_string_lossy()).unwrap_or_default();
+        return source(literal, ModuleType::Other(commonjs::EVALUATED.into()));
+      }
       let mut names = Vec::new();
       let load = |specifier: &str, from: &Path| {
         let target = app.resolve(specifier, from, true).ok()?;
@@ -334,11 +340,6 @@ impl AppModuleLoader {
         Some((target, js))
       };
       commonjs::export_names(&load, &path, &code, 0, &mut names);
-      let shown = shown_path(&app.root, &path);
-      if options.requested_module_type == RequestedModuleType::Other(commonjs::EVALUATED.into()) {
-        let literal = serde_json::to_string(&shown.to_string_lossy()).unwrap_or_default();
-        return source(literal, ModuleType::Other(commonjs::EVALUATED.into()));
-      }
       if names
         .iter()
         .all(|name| name == "default" || name == "__esModule")
